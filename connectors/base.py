@@ -1,0 +1,118 @@
+"""The connector contract: what a tracker plug-in takes, yields and promises.
+
+A connector keeps nothing between runs. The runner hands it the saved sync state (one
+`PartitionState` per partition); each `Page` it yields carries items, per-item errors and
+the partition's new state, which the runner commits together with the page's items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar, Protocol
+
+from connectors.config import ConnectorConfig
+from connectors.item import Change, Item
+
+
+class PageOrder(StrEnum):
+    """How a connector orders pages, which decides when the cursor may advance."""
+
+    ASCENDING = "ascending"
+    """Oldest `updated` first: the cursor may advance after every page."""
+    NEWEST_FIRST = "newest_first"
+    """Newest first: the cursor advances only when the run completes; a resume token
+    lets a crashed run continue where it stopped."""
+
+
+@dataclass(frozen=True)
+class PartitionState:
+    """Saved progress of one partition between runs.
+
+    `cursor` is the largest server `updated` fully synced; `high_water` the largest seen
+    so far by an unfinished newest-first run; `resume_token` where that run stopped.
+    """
+
+    cursor: datetime | None = None
+    etag: str | None = None
+    resume_token: str | None = None
+    high_water: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """One item the connector could not normalise; the rest of its page still lands."""
+
+    message: str
+    external_id: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One listing page: its items, the items that failed, and the partition's new state."""
+
+    partition: str
+    items: Sequence[Item]
+    state: PartitionState
+    errors: Sequence[ItemError] = field(default=())
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A held item that is no longer tracked (label removed, deleted, unreadable, moved away)."""
+
+    external_id: str
+    reason: str
+
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], None]
+RequestObserver = Callable[[int], None]
+"""Called once per tracker HTTP request with its status code (0 when no response came)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the service lends a connector: time, sleeping and request accounting."""
+
+    clock: Clock
+    sleep: Sleep
+    on_request: RequestObserver
+
+
+class Connector(Protocol):
+    """A tracker plug-in, registered under the `followthrough.connectors` entry-point group."""
+
+    kind: ClassVar[str]
+    page_order: ClassVar[PageOrder]
+    config_model: ClassVar[type[ConnectorConfig]]
+
+    def __init__(self, config: ConnectorConfig, context: Context) -> None: ...
+
+    def partitions(self) -> Sequence[str]:
+        """Names of the listings this source polls (stable across runs)."""
+        ...
+
+    def fetch_changed(
+        self, state: Mapping[str, PartitionState], *, full: bool = False
+    ) -> Iterator[Page]:
+        """Yield pages of items changed since each partition's saved state.
+
+        `full` ignores cursors and ETags and lists everything.
+        """
+        ...
+
+    def fetch_history(self, external_ids: Sequence[str]) -> Iterator[Change]:
+        """Yield tracker-recorded changes of state, owner and due date for these items."""
+        ...
+
+    def reconcile(self, external_ids: Sequence[str]) -> Iterator[Removal]:
+        """Yield the held items that are no longer tracked by this source."""
+        ...
+
+    def close(self) -> None:
+        """Release network resources."""
+        ...

@@ -1,0 +1,163 @@
+"""The SQL mirror: sources, items with their keys, owners and history, sync runs and state.
+
+Relationships load with `lazy="raise"` so an accidental lazy load fails loudly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from service.store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+class Source(Base):
+    """A configured source as last seen in the config file (rows outlive config removal)."""
+
+    __tablename__ = "sources"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+
+
+class Item(Base):
+    """One mirrored work item; never deleted, `removed_at` marks items no longer tracked."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_items_source_external_id"),
+        Index("ix_items_source_created", "source", "created_at"),
+        Index("ix_items_state", "state"),
+        Index("ix_items_incident", "incident"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.name"), index=False)
+    external_id: Mapped[str] = mapped_column(String(200))
+    partition: Mapped[str] = mapped_column(String(300), default="")
+    key: Mapped[str] = mapped_column(String(300))
+    previous_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    raw_status: Mapped[str] = mapped_column(String(200))
+    resolution: Mapped[str | None] = mapped_column(String(200))
+    type: Mapped[str | None] = mapped_column(String(20))
+    incident: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(300))
+    owners: Mapped[list[str]] = mapped_column(JSON, default=list)
+    priority: Mapped[str | None] = mapped_column(String(100))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    last_synced_at: Mapped[datetime]
+
+    history: Mapped[list[HistoryEntry]] = relationship(
+        lazy="raise", order_by="HistoryEntry.at", viewonly=True
+    )
+
+
+class ItemKey(Base):
+    """Every key an item has had (current and previous), for lookups by an old key."""
+
+    __tablename__ = "item_keys"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True, index=True)
+
+
+class ItemOwner(Base):
+    """One assignee of an item; `owner_lower` serves case-insensitive owner filters."""
+
+    __tablename__ = "item_owners"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(300))
+    owner_lower: Mapped[str] = mapped_column(String(300), index=True)
+
+
+class HistoryEntry(Base):
+    """A change of an item's state, owner, due date or tracked status.
+
+    `observed` is true when the time is our sync time rather than the tracker's own record.
+    """
+
+    __tablename__ = "item_history"
+    __table_args__ = (Index("ix_item_history_item_field_at", "item_id", "field", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    at: Mapped[datetime]
+    field: Mapped[str] = mapped_column(String(20))
+    before: Mapped[str | None] = mapped_column("from_value", String(300))
+    after: Mapped[str | None] = mapped_column("to_value", String(300))
+    observed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SyncRun(Base):
+    """One sync pass of one source, with its outcome and counts."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_source_started", "source", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.name"))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    items_changed: Mapped[int] = mapped_column(Integer, default=0)
+    item_errors: Mapped[int] = mapped_column(Integer, default=0)
+    items_removed: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    request_statuses: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(20))
+    error_details: Mapped[list[str]] = mapped_column(JSON, default=list)
+    retry_at: Mapped[datetime | None]
+
+
+class PartitionStateRow(Base):
+    """Saved sync progress of one partition of one source."""
+
+    __tablename__ = "sync_state"
+
+    source: Mapped[str] = mapped_column(ForeignKey("sources.name"), primary_key=True)
+    partition: Mapped[str] = mapped_column(String(300), primary_key=True)
+    cursor: Mapped[datetime | None]
+    etag: Mapped[str | None] = mapped_column(String(300))
+    resume_token: Mapped[str | None] = mapped_column(Text)
+    high_water: Mapped[datetime | None]

@@ -1,0 +1,85 @@
+"""Repository for sync runs: open, progress, finish, and the queries the API reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from service.store.models import SyncRun
+
+RUNNING = "running"
+
+
+def start(session: Session, source: str, now: datetime, *, full: bool) -> SyncRun:
+    """Open a run in status `running`."""
+    run = SyncRun(source=source, started_at=now, status=RUNNING, full=full)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def running(session: Session, source: str) -> SyncRun | None:
+    """The open run of `source`, if any."""
+    return session.scalars(
+        select(SyncRun).where(SyncRun.source == source, SyncRun.status == RUNNING).limit(1)
+    ).first()
+
+
+def interrupt_orphans(session: Session, now: datetime, sources: Sequence[str] | None = None) -> int:
+    """Close runs left `running` by a process that died; returns how many were closed."""
+    statement = update(SyncRun).where(SyncRun.status == RUNNING)
+    if sources is not None:
+        statement = statement.where(SyncRun.source.in_(list(sources)))
+    result = session.execute(
+        statement.values(
+            status="failed",
+            finished_at=now,
+            error="interrupted: the process running this sync stopped before it finished",
+            error_kind="interrupted",
+        ).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def get(session: Session, run_id: int) -> SyncRun | None:
+    return session.get(SyncRun, run_id)
+
+
+def recent(session: Session, sources: Sequence[str], limit: int) -> list[SyncRun]:
+    """Newest runs first for the given sources."""
+    return list(
+        session.scalars(
+            select(SyncRun)
+            .where(SyncRun.source.in_(list(sources)))
+            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def latest_by_source(session: Session, sources: Sequence[str]) -> dict[str, SyncRun]:
+    """The newest run of each source."""
+    newest = (
+        select(SyncRun.source, func.max(SyncRun.id).label("id"))
+        .where(SyncRun.source.in_(list(sources)))
+        .group_by(SyncRun.source)
+        .subquery()
+    )
+    rows = session.scalars(select(SyncRun).join(newest, SyncRun.id == newest.c.id))
+    return {run.source: run for run in rows}
+
+
+def last_success_by_source(session: Session, sources: Sequence[str]) -> dict[str, datetime]:
+    """When each source last finished a run that counts as a success."""
+    rows = session.execute(
+        select(SyncRun.source, func.max(SyncRun.finished_at))
+        .where(
+            SyncRun.source.in_(list(sources)),
+            SyncRun.status.in_(["success", "partial"]),
+        )
+        .group_by(SyncRun.source)
+    ).all()
+    return {source: finished for source, finished in rows if finished is not None}

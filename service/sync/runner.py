@@ -1,0 +1,264 @@
+"""The sync runner: one pass of one source, page by page, each page committed with its cursor.
+
+A crash replays at most the page in flight; an older replay never overwrites a newer
+row; a per-item problem is recorded in the run and skipped while the rest lands.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.base import Connector, Context, ItemError, Page
+from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimited
+from connectors.item import Change
+from service.clock import Clock
+from service.config import SourceSettings
+from service.store import items as item_store
+from service.store import runs as run_store
+from service.store import sources as source_store
+from service.store import sync_state
+
+log = logging.getLogger(__name__)
+
+HISTORY_BATCH = 200
+MAX_ERROR_DETAILS = 50
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run, as recorded in the sync-runs table."""
+
+    run_id: int
+    status: str
+    items_seen: int
+    items_changed: int
+    item_errors: int
+    items_removed: int
+    requests: int
+    error: str | None
+
+
+class RequestTally:
+    """Counts tracker requests by status code for the run record."""
+
+    def __init__(self) -> None:
+        self.by_status: Counter[int] = Counter()
+
+    def __call__(self, status_code: int) -> None:
+        self.by_status[status_code] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def connector_context(clock: Clock, tally: RequestTally) -> Context:
+    """The time, sleep and request accounting lent to a connector for one run."""
+    return Context(clock=clock.now, sleep=clock.sleep, on_request=tally)
+
+
+class SyncRunner:
+    """Runs sync passes; owns the transaction boundaries of the mirror's writes."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        connectors: Mapping[str, type[Connector]],
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._connectors = connectors
+
+    def open_run(self, source: SourceSettings, *, full: bool = False) -> int:
+        """Record a new `running` run and return its id (the API answers with it at once)."""
+        with self._sessions.begin() as session:
+            source_store.ensure(session, source.name, source.kind)
+            return run_store.start(session, source.name, self._clock.now(), full=full).id
+
+    def sync(self, source: SourceSettings, *, full: bool = False) -> RunResult:
+        """Open a run for `source` and carry it out."""
+        return self.run(self.open_run(source, full=full), source, full=full)
+
+    def run(
+        self,
+        run_id: int,
+        source: SourceSettings,
+        *,
+        full: bool = False,
+        reconcile: bool = True,
+    ) -> RunResult:
+        """Carry out an opened run: pages, history, then reconciliation of removed items."""
+        with self._sessions() as session:
+            run = run_store.get(session, run_id)
+            if run is None:
+                raise LookupError(f"sync run {run_id} does not exist")
+            started = run.started_at
+        tally = RequestTally()
+        progress = _Progress()
+        connector: Connector | None = None
+        try:
+            connector = self._connectors[source.kind](
+                source.connector, connector_context(self._clock, tally)
+            )
+            if full:
+                with self._sessions.begin() as session:
+                    sync_state.clear(session, source.name)
+            candidates = self._pages(run_id, source.name, connector, tally, progress, full)
+            self._history(source.name, connector, candidates)
+            if reconcile:
+                progress.removed = self._reconcile(source.name, connector, started)
+            status = "partial" if progress.item_errors else "success"
+            return self._finish(run_id, tally, progress, status)
+        except RateLimited as error:
+            wait = _retry_at(error, self._clock.now())
+            return self._finish(
+                run_id, tally, progress, "rate_limited", error, "rate_limited", wait
+            )
+        except (AuthError, ConfigError) as error:
+            return self._finish(run_id, tally, progress, "failed", error, "misconfigured")
+        except ConnectorError as error:
+            return self._finish(run_id, tally, progress, "failed", error, "tracker")
+        except Exception as error:
+            log.exception("sync of %s failed unexpectedly", source.name)
+            return self._finish(run_id, tally, progress, "failed", error, "internal")
+        finally:
+            if connector is not None:
+                connector.close()
+
+    def _pages(
+        self,
+        run_id: int,
+        source: str,
+        connector: Connector,
+        tally: RequestTally,
+        progress: _Progress,
+        full: bool,
+    ) -> set[str]:
+        with self._sessions() as session:
+            state = sync_state.load(session, source)
+        candidates: set[str] = set()
+        for page in _checked(connector.fetch_changed(state, full=full)):
+            with self._sessions.begin() as session:
+                result = item_store.apply_page(session, source, page.items, self._clock.now())
+                sync_state.save(session, source, page.partition, page.state)
+                progress.add_page(page, result.changed)
+                _record_progress(session, run_id, tally, progress)
+            candidates |= result.history_candidates
+        return candidates
+
+    def _history(self, source: str, connector: Connector, candidates: set[str]) -> None:
+        ordered = sorted(candidates)
+        for start in range(0, len(ordered), HISTORY_BATCH):
+            batch = ordered[start : start + HISTORY_BATCH]
+            changes: list[Change] = list(connector.fetch_history(batch))
+            if changes:
+                with self._sessions.begin() as session:
+                    item_store.replace_history(session, source, changes)
+
+    def _reconcile(self, source: str, connector: Connector, started: datetime) -> int:
+        with self._sessions() as session:
+            held = item_store.held_external_ids(session, source, synced_before=started)
+        if not held:
+            return 0
+        removals = list(connector.reconcile(held))
+        with self._sessions.begin() as session:
+            return item_store.mark_removed(
+                session, source, [r.external_id for r in removals], self._clock.now()
+            )
+
+    def _finish(
+        self,
+        run_id: int,
+        tally: RequestTally,
+        progress: _Progress,
+        status: str,
+        error: BaseException | None = None,
+        error_kind: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> RunResult:
+        message = _describe(error) if error else None
+        with self._sessions.begin() as session:
+            run = run_store.get(session, run_id)
+            assert run is not None
+            _record_progress(session, run_id, tally, progress)
+            run.status = status
+            run.finished_at = self._clock.now()
+            run.items_removed = progress.removed
+            run.error = message
+            run.error_kind = error_kind
+            run.retry_at = retry_at
+        return RunResult(
+            run_id=run_id,
+            status=status,
+            items_seen=progress.items_seen,
+            items_changed=progress.items_changed,
+            item_errors=progress.item_errors,
+            items_removed=progress.removed,
+            requests=tally.total,
+            error=message,
+        )
+
+
+class _Progress:
+    """Running totals of one run."""
+
+    def __init__(self) -> None:
+        self.items_seen = 0
+        self.items_changed = 0
+        self.item_errors = 0
+        self.removed = 0
+        self.error_details: list[str] = []
+
+    def add_page(self, page: Page, changed: int) -> None:
+        self.items_seen += len(page.items)
+        self.items_changed += changed
+        self.item_errors += len(page.errors)
+        room = MAX_ERROR_DETAILS - len(self.error_details)
+        self.error_details += [_describe_item_error(e) for e in page.errors[:room]]
+
+
+def _record_progress(
+    session: Session, run_id: int, tally: RequestTally, progress: _Progress
+) -> None:
+    run = run_store.get(session, run_id)
+    assert run is not None
+    run.items_seen = progress.items_seen
+    run.items_changed = progress.items_changed
+    run.item_errors = progress.item_errors
+    run.error_details = list(progress.error_details)
+    run.requests = tally.total
+    run.request_statuses = {str(code): n for code, n in sorted(tally.by_status.items())}
+
+
+def _checked(pages: Iterator[Page]) -> Iterator[Page]:
+    """Pass pages through, refusing ones whose items belong to no partition named."""
+    for page in pages:
+        if not page.partition:
+            raise ConnectorError("connector yielded a page without a partition name")
+        yield page
+
+
+def _describe_item_error(error: ItemError) -> str:
+    who = error.key or error.external_id or "an item"
+    return f"{who}: {error.message}"
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ConnectorError):
+        return str(error)
+    return f"internal error: {type(error).__name__}: {error}"
+
+
+def _retry_at(error: RateLimited, now: datetime) -> datetime:
+    if error.retry_after is not None:
+        return now + timedelta(seconds=error.retry_after)
+    if error.reset_at is not None:
+        return max(now, error.reset_at)
+    return now + timedelta(minutes=1)

@@ -1,0 +1,254 @@
+"""A scripted tracker and its connector: an in-memory tracker the runner tests drive.
+
+The tracker keeps items with their label and deletion flags and the server's own clock;
+the connector pages through it in either page order, can crash after page k, and
+answers history and reconciliation like a real connector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from connectors import registry
+from connectors.base import Context, ItemError, Page, PageOrder, PartitionState, Removal
+from connectors.config import ConnectorConfig
+from connectors.item import Change, HistoryField, Item, ItemState
+
+KIND_ASC = "scripted"
+KIND_DESC = "scripted-desc"
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+class Crash(BaseException):
+    """Stands for the process dying mid-sync: not an Exception, so nothing catches it."""
+
+
+@dataclass
+class TrackedItem:
+    """The tracker's record of one item."""
+
+    item: Item
+    labelled: bool = True
+    deleted: bool = False
+    malformed: bool = False
+
+
+@dataclass
+class ScriptedTracker:
+    """An in-memory tracker with a server clock, scripted faults and request counting."""
+
+    items: dict[str, TrackedItem] = field(default_factory=dict)
+    partitions: tuple[str, ...] = ("main",)
+    now: datetime = T0
+    crash_after_pages: int | None = None
+    fail_with: Exception | None = None
+    changes: list[Change] = field(default_factory=list)
+    pages_served: int = 0
+    items_served: int = 0
+    next_number: int = 1
+
+    def tick(self, seconds: float = 60) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+    def create(
+        self, *, partition: str | None = None, at: datetime | None = None, **fields: object
+    ) -> Item:
+        """Add a labelled item, updated (and created) at the server's now unless `at` is given."""
+        number = self.next_number
+        self.next_number += 1
+        when = at or self.now
+        values: dict[str, object] = {
+            "external_id": f"id-{number}",
+            "key": f"ACT-{number}",
+            "url": f"https://tracker.example/ACT-{number}",
+            "title": f"Action item {number}",
+            "state": ItemState.OPEN,
+            "raw_status": "Open",
+            "created_at": when,
+            "updated_at": when,
+            "partition": partition or self.partitions[0],
+        }
+        values.update(fields)
+        item = Item(**values)  # type: ignore[arg-type]
+        self.items[item.external_id] = TrackedItem(item)
+        return item
+
+    def update(self, external_id: str, *, at: datetime | None = None, **fields: object) -> Item:
+        """Change an item; `updated_at` moves to the server's now (or `at`)."""
+        held = self.items[external_id]
+        when = at or self.now
+        before = held.item
+        after = replace(before, updated_at=when, **fields)  # type: ignore[arg-type]
+        if after.state != before.state:
+            self.changes.append(
+                Change(external_id, when, HistoryField.STATE, before.state.value, after.state.value)
+            )
+        held.item = after
+        return after
+
+    def relabel(self, external_id: str, labelled: bool) -> None:
+        self.items[external_id].labelled = labelled
+        self.update(external_id)
+
+    def delete(self, external_id: str) -> None:
+        self.items[external_id].deleted = True
+
+    def tracked(self) -> dict[str, Item]:
+        """What the mirror should hold as tracked: labelled, not deleted."""
+        return {k: v.item for k, v in self.items.items() if v.labelled and not v.deleted}
+
+
+TRACKERS: dict[str, ScriptedTracker] = {}
+
+
+class ScriptedConfig(ConnectorConfig):
+    page_size: int = 3
+    overlap_seconds: int = 0
+
+
+class _ScriptedBase:
+    """Pages through a ScriptedTracker; subclasses fix the page order."""
+
+    kind: ClassVar[str]
+    page_order: ClassVar[PageOrder]
+    config_model: ClassVar[type[ConnectorConfig]] = ScriptedConfig
+
+    def __init__(self, config: ConnectorConfig, context: Context) -> None:
+        assert isinstance(config, ScriptedConfig)
+        self.config = config
+        self.context = context
+        self.tracker = TRACKERS[config.name]
+
+    def partitions(self) -> Sequence[str]:
+        return self.tracker.partitions
+
+    def fetch_changed(
+        self, state: Mapping[str, PartitionState], *, full: bool = False
+    ) -> Iterator[Page]:
+        if self.tracker.fail_with is not None:
+            raise self.tracker.fail_with
+        for partition in self.tracker.partitions:
+            saved = PartitionState() if full else state.get(partition, PartitionState())
+            yield from self._partition_pages(partition, saved)
+
+    def _listing(self, partition: str, since: datetime | None) -> list[TrackedItem]:
+        overlap = timedelta(seconds=self.config.overlap_seconds)
+        return [
+            held
+            for held in self.tracker.items.values()
+            if held.labelled
+            and not held.deleted
+            and held.item.partition == partition
+            and (since is None or held.item.updated_at >= since - overlap)
+        ]
+
+    def _serve(self, page: list[TrackedItem]) -> tuple[list[Item], list[ItemError]]:
+        self.context.on_request(200)
+        if (
+            self.tracker.crash_after_pages is not None
+            and self.tracker.pages_served >= self.tracker.crash_after_pages
+        ):
+            raise Crash()
+        self.tracker.pages_served += 1
+        self.tracker.items_served += len(page)
+        items = [held.item for held in page if not held.malformed]
+        errors = [
+            ItemError("missing field 'updated'", held.item.external_id, held.item.key)
+            for held in page
+            if held.malformed
+        ]
+        return items, errors
+
+    def _partition_pages(self, partition: str, saved: PartitionState) -> Iterator[Page]:
+        raise NotImplementedError
+
+    def fetch_history(self, external_ids: Sequence[str]) -> Iterator[Change]:
+        self.context.on_request(200)
+        wanted = set(external_ids)
+        return iter([c for c in self.tracker.changes if c.external_id in wanted])
+
+    def reconcile(self, external_ids: Sequence[str]) -> Iterator[Removal]:
+        self.context.on_request(200)
+        for external_id in external_ids:
+            held = self.tracker.items.get(external_id)
+            if held is None or held.deleted:
+                yield Removal(external_id, "deleted")
+            elif not held.labelled:
+                yield Removal(external_id, "label removed")
+            elif held.item.partition not in self.tracker.partitions:
+                yield Removal(external_id, "out of scope")
+
+    def close(self) -> None:
+        pass
+
+
+def _sort_key(held: TrackedItem) -> tuple[datetime, str]:
+    return held.item.updated_at, held.item.external_id
+
+
+class AscendingConnector(_ScriptedBase):
+    """Oldest first, keyset pages on (updated, id); the cursor advances every page."""
+
+    kind = KIND_ASC
+    page_order = PageOrder.ASCENDING
+
+    def _partition_pages(self, partition: str, saved: PartitionState) -> Iterator[Page]:
+        listing = sorted(self._listing(partition, saved.cursor), key=_sort_key)
+        size = self.config.page_size
+        if not listing:
+            self.context.on_request(200)
+            return
+        for start in range(0, len(listing), size):
+            chunk = listing[start : start + size]
+            items, errors = self._serve(chunk)
+            cursor = max(held.item.updated_at for held in chunk)
+            yield Page(partition, items, PartitionState(cursor=cursor), errors)
+
+
+class NewestFirstConnector(_ScriptedBase):
+    """Newest first; a resume token continues a crashed run, the cursor moves at the end."""
+
+    kind = KIND_DESC
+    page_order = PageOrder.NEWEST_FIRST
+
+    def _partition_pages(self, partition: str, saved: PartitionState) -> Iterator[Page]:
+        listing = sorted(self._listing(partition, saved.cursor), key=_sort_key, reverse=True)
+        if saved.resume_token:
+            stamp, external_id = saved.resume_token.split("|")
+            after = (datetime.fromisoformat(stamp), external_id)
+            listing = [held for held in listing if _sort_key(held) < after]
+        size = self.config.page_size
+        high_water = saved.high_water
+        if not listing:
+            self.context.on_request(200)
+            yield Page(partition, [], _completed(saved.cursor, high_water))
+            return
+        for start in range(0, len(listing), size):
+            chunk = listing[start : start + size]
+            items, errors = self._serve(chunk)
+            newest = max(held.item.updated_at for held in chunk)
+            high_water = max(high_water, newest) if high_water else newest
+            if start + size >= len(listing):
+                state = _completed(saved.cursor, high_water)
+            else:
+                last = _sort_key(chunk[-1])
+                token = f"{last[0].isoformat()}|{last[1]}"
+                state = PartitionState(
+                    cursor=saved.cursor, resume_token=token, high_water=high_water
+                )
+            yield Page(partition, items, state, errors)
+
+
+def _completed(cursor: datetime | None, high_water: datetime | None) -> PartitionState:
+    candidates = [c for c in (cursor, high_water) if c is not None]
+    return PartitionState(cursor=max(candidates) if candidates else None)
+
+
+def install() -> None:
+    """Register both scripted connectors through the registry's test hook."""
+    registry.register(KIND_ASC, AscendingConnector)
+    registry.register(KIND_DESC, NewestFirstConnector)
