@@ -1,4 +1,4 @@
-"""Tracker connectors: they turn tracker pages into normalised items and know nothing of the service."""
+"""Tracker connectors: turn tracker pages into normalised items; know nothing of the service."""
 
 from connectors.base import (
     Connector,

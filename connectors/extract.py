@@ -11,6 +11,7 @@ from connectors.item import ItemType
 _TYPE_PREFIXES = ("type:", "action-type:")
 _DUE_LINE = re.compile(r"^\s*Due:\s*(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE | re.MULTILINE)
 _DUE_LABEL = re.compile(r"^due:(\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INCIDENT_LABEL = "incident:"
 BLOCKED_LABEL = "blocked"
 
@@ -31,6 +32,12 @@ def item_type(labels: Iterable[str], *extra_values: str | None) -> ItemType | No
         except ValueError:
             continue
     return None
+
+
+def incident_ref(labels: Iterable[str], pattern: re.Pattern[str], *texts: str | None) -> str | None:
+    """The item's incident: an `incident:<ref>` label wins, else the first pattern match in
+    the texts in order (title, then body or description), else None."""
+    return incident_from_label(labels) or incident_from_text(pattern, *texts)
 
 
 def incident_from_label(labels: Iterable[str]) -> str | None:
@@ -59,11 +66,14 @@ def has_blocked_label(labels: Iterable[str]) -> bool:
 
 
 def due_from_body(body: str | None) -> date | None:
-    """The date of a `Due: YYYY-MM-DD` line in an issue body."""
+    """The date of the first `Due: YYYY-MM-DD` line in an issue body that is a real date."""
     if not body:
         return None
-    match = _DUE_LINE.search(body)
-    return _parse_date(match.group(1)) if match else None
+    for match in _DUE_LINE.finditer(body):
+        parsed = _parse_date(match.group(1))
+        if parsed:
+            return parsed
+    return None
 
 
 def due_from_labels(labels: Iterable[str]) -> date | None:
@@ -103,10 +113,15 @@ def parse_timestamp(value: str) -> datetime:
         raise ValueError(f"not a timestamp: {value!r}") from None
     if parsed.tzinfo is None:
         raise ValueError(f"timestamp without a UTC offset: {value!r}")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"timestamp out of range: {value!r}") from None
 
 
 def _parse_date(text: str) -> date | None:
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
+        return None
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -38,6 +38,11 @@ def load_connectors() -> dict[str, type[Connector]]:
             raise PluginLoadError(
                 f"connector plug-in {entry.name!r} ({entry.value}) failed to load: {exc}"
             ) from exc
+        if not isinstance(loaded, type) or getattr(loaded, "kind", None) != entry.name:
+            raise PluginLoadError(
+                f"connector plug-in {entry.name!r} ({entry.value}) is not a connector class "
+                f"of kind {entry.name!r}"
+            )
         found[entry.name] = loaded
     found.update(_registered)
     return found
