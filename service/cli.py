@@ -1,2 +1,333 @@
-def main() -> None:  # placeholder replaced below
-    raise SystemExit(0)
+"""The `followthrough` command line: migrate, sync, serve and demo, with the contract's exit codes.
+
+Exit codes: 0 success; 1 a source failed (a sync run ended `failed` or `rate_limited`) or the
+database could not be used; 2 a configuration or usage error (message on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from connectors.base import Connector
+from connectors.registry import PluginLoadError, load_connectors
+from service import redaction
+from service.clock import Clock, SystemClock
+from service.config import (
+    ConfigError,
+    Settings,
+    SourceSettings,
+    config_path,
+    load_settings,
+    mask_database_url,
+)
+from service.db import make_engine, make_session_factory
+from service.migrate import current_revision, upgrade
+from service.store import runs as run_store
+from service.sync.runner import RunResult, SyncRunner
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+EXIT_OK = 0
+EXIT_SOURCE_FAILED = 1
+EXIT_CONFIG = 2
+FAILED_STATUSES = frozenset({"failed", "rate_limited"})
+STATUS_COLOURS = {"success": "green", "partial": "yellow"}
+PIPE_WIDTH = 160
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEMO_DIR = Path(".followthrough-demo")
+DEMO_CONFIG = """\
+# Written by `followthrough demo`: an empty mirror on SQLite, no sources yet.
+# Edit freely; `followthrough demo` keeps an existing file. See followthrough.example.yaml.
+database_url: sqlite:///./.followthrough-demo/followthrough.db
+sources: []
+"""
+
+app = typer.Typer(
+    name="followthrough",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold tokens
+)
+
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        metavar="PATH",
+        help="Config file (default: $FOLLOWTHROUGH_CONFIG, else ./followthrough.yaml).",
+        show_default=False,
+    ),
+]
+
+
+@app.callback()
+def _root(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Mirror incident action items from trackers and report what is overdue, stale or blocked."""
+    ctx.obj = config
+
+
+@app.command()
+def migrate(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Upgrade the database schema to the newest revision."""
+    settings, _ = _load(ctx, config)
+    with _database(settings) as engine:
+        upgrade(engine)
+        revision = current_revision(engine)
+    typer.echo(f"{mask_database_url(settings.database_url)} is at revision {revision}")
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="NAME", help="Sync only this source.")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore stored cursors and ETags; list everything.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """One sync pass per source, ending with a reconciliation; prints a summary."""
+    settings, connectors = _load(ctx, config)
+    targets = _targets(settings, source)
+    with _database(settings) as engine:
+        upgrade(engine)
+        outcomes = sync_sources(engine, connectors, targets, SystemClock(), full=full)
+    if not outcomes:
+        typer.echo("no sources are configured; nothing to sync")
+        return
+    redactor = redaction.RedactingFilter(redaction.secret_values(settings))
+    _console().print(summary_table(outcomes, redactor.redact))
+    failed = [o.source for o in outcomes if o.result.status in FAILED_STATUSES]
+    if failed:
+        typer.echo(f"failed: {', '.join(failed)}", err=True)
+        raise typer.Exit(EXIT_SOURCE_FAILED)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to bind.")] = DEFAULT_PORT,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="Do not start the scheduler.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Migrate the database, then serve the API (the scheduler arrives in a later release)."""
+    del no_scheduler  # accepted so deployments can pass it today; there is no scheduler yet
+    settings, connectors = _load(ctx, config)
+    _serve(settings, connectors, host, port)
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to bind on 127.0.0.1.")] = DEFAULT_PORT,
+) -> None:
+    """Serve an empty mirror on SQLite under ./.followthrough-demo/; needs no config file."""
+    path = prepare_demo(DEMO_DIR)
+    settings, connectors = _load_path(path)
+    base = f"http://{DEFAULT_HOST}:{port}"
+    typer.echo(f"demo config: {path}")
+    for label, url in (
+        ("items", f"{base}/api/v1/items"),
+        ("sources", f"{base}/api/v1/sources"),
+        ("health", f"{base}/healthz"),
+        ("openapi", f"{base}/openapi.json"),
+    ):
+        typer.echo(f"  {label:<8} {url}")
+    _serve(settings, connectors, DEFAULT_HOST, port)
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """One source's run as the summary shows it."""
+
+    source: str
+    result: RunResult
+    seconds: float
+
+
+def sync_sources(
+    engine: Engine,
+    connectors: Mapping[str, type[Connector]],
+    sources: Sequence[SourceSettings],
+    clock: Clock,
+    *,
+    full: bool = False,
+) -> list[SyncOutcome]:
+    """Sync each source in turn; a failed source is recorded and the next one still runs.
+
+    On SQLite nothing else can be mid-sync on these sources' behalf, so runs left `running`
+    by a dead process are closed first.
+    """
+    sessions = make_session_factory(engine)
+    if engine.dialect.name == "sqlite" and sources:
+        with sessions.begin() as session:
+            run_store.interrupt_orphans(session, clock.now(), [s.name for s in sources])
+    runner = SyncRunner(sessions, clock, connectors)
+    outcomes = []
+    for source in sources:
+        started = clock.now()
+        result = runner.sync(source, full=full)
+        seconds = _seconds_between(started, clock.now())
+        outcomes.append(SyncOutcome(source.name, result, seconds))
+    return outcomes
+
+
+def summary_table(outcomes: Sequence[SyncOutcome], redact: Callable[[str], str]) -> Table:
+    """The per-source summary `sync` prints; `redact` cleans error texts of secrets."""
+    table = Table(title="sync summary")
+    table.add_column("source", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for heading in ("seen", "changed", "item errors", "removed", "requests", "duration"):
+        table.add_column(heading, justify="right")
+    table.add_column("error", overflow="fold")
+    for outcome in outcomes:
+        result = outcome.result
+        colour = STATUS_COLOURS.get(result.status, "red")
+        table.add_row(
+            outcome.source,
+            f"[{colour}]{result.status}[/]",
+            str(result.items_seen),
+            str(result.items_changed),
+            str(result.item_errors),
+            str(result.items_removed),
+            str(result.requests),
+            f"{outcome.seconds:.1f}s",
+            escape(redact(result.error or "")),
+        )
+    return table
+
+
+def exposure_warning(host: str, settings: Settings) -> str | None:
+    """A warning when `host` is reachable from other machines and reads need no token."""
+    if settings.api.read_tokens or is_loopback(host):
+        return None
+    return (
+        f"WARNING: binding {host or 'every interface'} with no api.read_tokens configured: "
+        "anyone who can reach this port can read every mirrored item. "
+        "Set api.read_tokens in the config, or bind 127.0.0.1."
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names only this machine (a hostname other than localhost is not)."""
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def prepare_demo(directory: Path) -> Path:
+    """The demo's config file, written with no sources and a SQLite mirror if absent."""
+    path = directory / "followthrough.yaml"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(DEMO_CONFIG, encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="followthrough")
+
+
+def _load(ctx: typer.Context, config: str | None) -> tuple[Settings, dict[str, type[Connector]]]:
+    """Settings from `--config` (after the command, else before it, else the default)."""
+    chosen = config if config is not None else ctx.obj
+    return _load_path(config_path(chosen if isinstance(chosen, str) else None))
+
+
+def _load_path(path: Path) -> tuple[Settings, dict[str, type[Connector]]]:
+    try:
+        connectors = load_connectors()
+        settings = load_settings(path, connectors)
+    except (ConfigError, PluginLoadError) as error:
+        hint = ""
+        if not path.exists():
+            hint = (
+                "\npass --config PATH or set FOLLOWTHROUGH_CONFIG "
+                "(`followthrough demo` needs no config)"
+            )
+        _fail(f"{error}{hint}", EXIT_CONFIG)
+    redaction.install(redaction.secret_values(settings))
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # `migrate` prints the revision
+    return settings, connectors
+
+
+def _targets(settings: Settings, name: str | None) -> list[SourceSettings]:
+    if name is None:
+        return list(settings.sources)
+    chosen = settings.source(name)
+    if chosen is None:
+        configured = ", ".join(s.name for s in settings.sources) or "none"
+        _fail(f"no source named {name!r} (configured sources: {configured})", EXIT_CONFIG)
+    return [chosen]
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Engine]:
+    """An engine for the configured database; a connection failure exits 1 with a message."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield engine
+    except OperationalError as error:
+        where = mask_database_url(settings.database_url)
+        _fail(f"cannot use the database {where}: {error.orig}", EXIT_SOURCE_FAILED)
+    finally:
+        engine.dispose()
+
+
+def _serve(
+    settings: Settings, connectors: Mapping[str, type[Connector]], host: str, port: int
+) -> None:
+    warning = exposure_warning(host, settings)
+    if warning:
+        Console(stderr=True).print(warning, style="bold red", markup=False, highlight=False)
+    from service.app import create_app  # the web stack loads only for the commands that serve
+
+    with _database(settings) as engine:
+        upgrade(engine)
+        run_server(create_app(settings, engine=engine, connectors=connectors), host, port)
+
+
+def run_server(application: FastAPI, host: str, port: int) -> None:
+    """Serve `application` with uvicorn until interrupted; logging stays ours (redacted)."""
+    import uvicorn
+
+    uvicorn.run(application, host=host, port=port, log_config=None)
+
+
+def _console() -> Console:
+    """Standard output; when it is not a terminal (CI logs, pipes), wide enough not to wrap."""
+    console = Console()
+    return console if console.is_terminal else Console(width=max(console.width, PIPE_WIDTH))
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _seconds_between(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds())

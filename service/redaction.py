@@ -1,0 +1,107 @@
+"""Keeps secrets out of logs: a filter that blanks `Authorization` values and configured tokens.
+
+The CLI installs it on the one handler every log record reaches (the root's), so records
+from any library (httpx, uvicorn, the connectors) are redacted before they are written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from service.config import REDACTED, Settings
+
+_AUTHORIZATION = re.compile(
+    r"""(?P<name>\b(?:proxy-)?authorization\b['"]?\s*[:=]\s*['"]?)[^'"\r\n,;}]+""",
+    re.IGNORECASE,
+)
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message, traceback and stack so no secret survives."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """`text` with Authorization header values and every known secret replaced."""
+        text = _AUTHORIZATION.sub(lambda m: m.group("name") + REDACTED, text)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the record, nor leak its args
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = self.redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret the settings hold: tokens anywhere in them and the database password."""
+    found = list(_secrets_in(settings))
+    try:
+        password = make_url(settings.database_url).password
+    except ArgumentError:
+        password = None
+    if password:
+        found.append(str(password))
+    return found
+
+
+def _secrets_in(value: Any) -> Iterable[str]:
+    if isinstance(value, SecretStr):
+        yield value.get_secret_value()
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _secrets_in(getattr(value, name))
+    elif isinstance(value, list | tuple):
+        for element in value:
+            yield from _secrets_in(element)
+    elif isinstance(value, dict):
+        for element in value.values():
+            yield from _secrets_in(element)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (test runners and tools swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+_handler: logging.Handler | None = None
+
+
+def install(secrets: Iterable[str], level: int = logging.INFO) -> RedactingFilter:
+    """Log to stderr through a redacting filter; calling again replaces the previous setup."""
+    global _handler
+    root = logging.getLogger()
+    if _handler is not None:
+        root.removeHandler(_handler)
+    redactor = RedactingFilter(secrets)
+    _handler = _StderrHandler()
+    _handler.setFormatter(logging.Formatter(_FORMAT))
+    _handler.addFilter(redactor)
+    root.addHandler(_handler)
+    root.setLevel(level)
+    return redactor
