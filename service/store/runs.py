@@ -83,3 +83,14 @@ def last_success_by_source(session: Session, sources: Sequence[str]) -> dict[str
         .group_by(SyncRun.source)
     ).all()
     return {source: finished for source, finished in rows if finished is not None}
+
+
+def running_sources(session: Session, sources: Sequence[str]) -> set[str]:
+    """The sources among `sources` that have a run open."""
+    return set(
+        session.scalars(
+            select(SyncRun.source)
+            .where(SyncRun.source.in_(list(sources)), SyncRun.status == RUNNING)
+            .distinct()
+        )
+    )
