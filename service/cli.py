@@ -1,4 +1,4 @@
-"""The `followthrough` command line: migrate, sync, serve and demo, with the contract's exit codes.
+"""The `followthrough` command line: migrate, sync, items, serve, demo; the contract's exit codes.
 
 Exit codes: 0 success; 1 a source failed (a sync run ended `failed` or `rate_limited`) or the
 database could not be used; 2 a configuration or usage error (message on stderr, no traceback).
@@ -35,6 +35,8 @@ from service.config import (
     mask_database_url,
 )
 from service.db import make_engine, make_session_factory
+from service.metrics.items import ItemView, item_scope, list_item_views
+from service.metrics.query import ITEM_PARAMS, BadParameter, build_item_query
 from service.migrate import current_revision, upgrade
 from service.store import runs as run_store
 from service.sync.runner import RunResult, SyncRunner
@@ -118,6 +120,69 @@ def sync(
     if failed:
         typer.echo(f"failed: {', '.join(failed)}", err=True)
         raise typer.Exit(EXIT_SOURCE_FAILED)
+
+
+FilterOption = Annotated[str | None, typer.Option(show_default=False)]
+
+
+@app.command()
+def items(
+    ctx: typer.Context,
+    state: FilterOption = None,
+    include_removed: FilterOption = None,
+    overdue: FilterOption = None,
+    stale: FilterOption = None,
+    unowned: FilterOption = None,
+    undated: FilterOption = None,
+    flag: FilterOption = None,
+    owner: FilterOption = None,
+    source: FilterOption = None,
+    incident: FilterOption = None,
+    type: FilterOption = None,
+    key: FilterOption = None,
+    sort: FilterOption = None,
+    as_of: FilterOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=5000, help="Rows to show.")] = 100,
+    config: ConfigOption = None,
+) -> None:
+    """A table of items; filters, sorts and values exactly as GET /api/v1/items takes them."""
+    settings, _ = _load(ctx, config)
+    given = locals()  # the options are named exactly as the API's parameters
+    params = {name: given[name] for name in ITEM_PARAMS}
+    scope = item_scope(settings)
+    clock = SystemClock()
+    try:
+        query = build_item_query(params, sources=list(scope.sources), now=clock.now())
+    except BadParameter as error:
+        _fail(f"--{error.param.replace('_', '-')}: {error.message}", EXIT_CONFIG)
+    with _database(settings) as engine, make_session_factory(engine)() as session:
+        listing = list_item_views(session, query, scope, now=clock.now(), limit=limit)
+    _console().print(items_table(listing.items, query.as_of))
+    if listing.next_position is not None:
+        typer.echo(f"showing the first {limit}; raise --limit or narrow the filters", err=True)
+
+
+def items_table(views: Sequence[ItemView], as_of: datetime) -> Table:
+    """Items as rows: the columns an on-call lead scans first."""
+    table = Table(title=f"{len(views)} items as of {as_of:%Y-%m-%d %H:%M} UTC")
+    for heading in ("id", "key", "source", "state", "owner", "age (d)", "due", "overdue"):
+        table.add_column(heading, no_wrap=True, justify="right" if heading == "id" else "left")
+    table.add_column("flags")
+    table.add_column("title", overflow="fold")
+    for view in views:
+        table.add_row(
+            str(view.id),
+            escape(view.key),
+            escape(view.source),
+            view.state,
+            escape(view.owner or "-"),
+            f"{view.age_days:.0f}",
+            view.due_date.isoformat() if view.due_date else "-",
+            f"{view.days_overdue}d" if view.days_overdue else "",
+            ", ".join(flag.code for flag in view.flags),
+            escape(view.title),
+        )
+    return table
 
 
 @app.command()

@@ -378,3 +378,35 @@ def test_the_console_script_runs_and_exits_2_on_a_config_error(tmp_path):
     assert done.returncode == 2
     assert "top level: unknown key 'bogus'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_items_lists_synced_items_as_a_table(tmp_path: Path, database_url: str, trackers) -> None:
+    config = write_config(tmp_path, database_url)
+    assert invoke("sync", "--config", str(config)).exit_code == 0
+
+    result = invoke("items", "--config", str(config), "--source", "alpha", "--sort", "age")
+
+    assert result.exit_code == 0, result.output
+    assert "4 items as of" in result.output
+    assert "ACT-1" in result.output
+    assert "alpha" in result.output
+    assert "beta" not in result.output
+
+
+def test_items_rejects_a_bad_filter_naming_the_option(tmp_path: Path, database_url: str) -> None:
+    config = write_config(tmp_path, database_url)
+
+    result = invoke("items", "--config", str(config), "--overdue", "yes")
+
+    assert result.exit_code == 2
+    assert "--overdue" in result.output
+    assert "'yes' is not one of: true, false" in result.output
+
+
+def test_items_rejects_an_unknown_source(tmp_path: Path, database_url: str) -> None:
+    config = write_config(tmp_path, database_url)
+
+    result = invoke("items", "--config", str(config), "--source", "gamma")
+
+    assert result.exit_code == 2
+    assert "unknown source 'gamma'" in result.output
