@@ -6,11 +6,10 @@ same content changes nothing, and an older replay never overwrites a newer row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from connectors.item import Change, HistoryField, ItemState
@@ -19,46 +18,81 @@ from service.store.models import HistoryEntry, Item, ItemKey, ItemOwner
 
 HISTORY_FIELDS = (HistoryField.STATE, HistoryField.OWNER, HistoryField.DUE_DATE)
 
-
-@dataclass
-class PageResult:
-    """What one page did to the mirror."""
-
-    changed: int = 0
-    history_candidates: set[str] = field(default_factory=set)
-    """External ids that are new or whose state, owner or due date changed."""
+ObservedAt = Callable[[int, HistoryField], datetime]
+"""When to record a change of (item id, field) observed by this sync."""
 
 
-def apply_page(
-    session: Session, source: str, items: Sequence[Incoming], now: datetime
-) -> PageResult:
-    """Upsert one page of items for `source`, recording history for observed changes."""
+def history_candidates(session: Session, source: str, items: Sequence[Incoming]) -> set[str]:
+    """External ids in `items` that `apply_page` would insert or whose state, owner or due
+    date it would change: the items whose tracker history is worth fetching."""
+    latest = _latest(items)
+    stored = _stored(session, source, latest)
+    wanted: set[str] = set()
+    for external_id, incoming in latest.items():
+        row = stored.get(external_id)
+        if row is None or (
+            row.updated_at <= incoming.updated_at and _history_differs(row, incoming)
+        ):
+            wanted.add(external_id)
+    return wanted
+
+
+def apply_page(session: Session, source: str, items: Sequence[Incoming], now: datetime) -> int:
+    """Upsert one page of items for `source`, recording history for observed changes.
+
+    Returns how many rows changed; replays of stored content count zero.
+    """
+    latest = _latest(items)
+    stored = _stored(session, source, latest)
+    inserted = 0
+    updates: list[tuple[Item, Incoming]] = []
+    for external_id, incoming in latest.items():
+        row = stored.get(external_id)
+        if row is None:
+            _insert(session, source, incoming, now)
+            inserted += 1
+            continue
+        row.last_synced_at = now
+        if row.updated_at <= incoming.updated_at and _differs(row, incoming):
+            updates.append((row, incoming))
+    observed_at = _observed_at(session, [row.id for row, _ in updates], now)
+    for row, incoming in updates:
+        _update(session, row, incoming, observed_at)
+    return inserted + len(updates)
+
+
+def _latest(items: Sequence[Incoming]) -> dict[str, Incoming]:
+    """The newest version of each item in a page (a page may repeat an item)."""
     latest: dict[str, Incoming] = {}
     for item in items:
         held = latest.get(item.external_id)
         if held is None or held.updated_at <= item.updated_at:
             latest[item.external_id] = item
-    stored = {
-        row.external_id: row
-        for row in session.scalars(
-            select(Item).where(Item.source == source, Item.external_id.in_(list(latest)))
-        )
-    }
-    result = PageResult()
-    for external_id, incoming in latest.items():
-        row = stored.get(external_id)
-        if row is None:
-            _insert(session, source, incoming, now)
-            result.changed += 1
-            result.history_candidates.add(external_id)
-        elif row.updated_at <= incoming.updated_at:
-            content_changed, history_changed = _update(session, row, incoming, now)
-            result.changed += content_changed
-            if history_changed:
-                result.history_candidates.add(external_id)
-        else:
-            row.last_synced_at = now
-    return result
+    return latest
+
+
+def _stored(session: Session, source: str, latest: dict[str, Incoming]) -> dict[str, Item]:
+    if not latest:
+        return {}
+    rows = session.scalars(
+        select(Item).where(Item.source == source, Item.external_id.in_(list(latest)))
+    )
+    return {row.external_id: row for row in rows}
+
+
+def _history_differs(row: Item, incoming: Incoming) -> bool:
+    return any(before != after for _, before, after in _history_changes(row, incoming))
+
+
+def _history_changes(
+    row: Item, incoming: Incoming
+) -> list[tuple[HistoryField, str | None, str | None]]:
+    """(field, stored, incoming) for each field whose changes are kept as history."""
+    return [
+        (HistoryField.STATE, row.state, incoming.state.value),
+        (HistoryField.OWNER, row.owner, incoming.owner),
+        (HistoryField.DUE_DATE, _date(row.due_date), _date(incoming.due_date)),
+    ]
 
 
 def _values(item: Incoming) -> dict[str, object]:
@@ -122,25 +156,25 @@ def _first_sight_history(item_id: int, item: Incoming) -> list[HistoryEntry]:
     return entries
 
 
-def _update(session: Session, row: Item, incoming: Incoming, now: datetime) -> tuple[int, bool]:
-    """Apply a newer-or-equal version; returns (1 if content changed, history changed)."""
-    values = _values(incoming)
-    returned = row.removed_at is not None
-    old = {name: getattr(row, name) for name in values}
-    row.last_synced_at = now
-    if old == values and not returned and not _new_previous_keys(row, incoming):
-        return 0, False
-    history_changed = False
-    for history_field, before, after in (
-        (HistoryField.STATE, row.state, incoming.state.value),
-        (HistoryField.OWNER, row.owner, incoming.owner),
-        (HistoryField.DUE_DATE, _date(row.due_date), _date(incoming.due_date)),
-    ):
+def _differs(row: Item, incoming: Incoming) -> bool:
+    """Whether applying `incoming` would change the row (content, tracked status or keys)."""
+    current = {name: getattr(row, name) for name in _values(incoming)}
+    return (
+        current != _values(incoming)
+        or row.removed_at is not None
+        or bool(_new_previous_keys(row, incoming))
+    )
+
+
+def _update(session: Session, row: Item, incoming: Incoming, observed_at: ObservedAt) -> None:
+    """Apply a newer-or-equal version that differs, with history for observed changes."""
+    for history_field, before, after in _history_changes(row, incoming):
         if before != after:
-            session.add(_entry(row.id, now, history_field, before, after))
-            history_changed = True
-    if returned:
-        session.add(_entry(row.id, now, HistoryField.TRACKED, "false", "true"))
+            at = observed_at(row.id, history_field)
+            session.add(_entry(row.id, at, history_field, before, after))
+    if row.removed_at is not None:
+        at = observed_at(row.id, HistoryField.TRACKED)
+        session.add(_entry(row.id, at, HistoryField.TRACKED, "false", "true"))
         row.removed_at = None
     keys = [k for k in dict.fromkeys([*row.previous_keys, *_new_previous_keys(row, incoming)])]
     if incoming.key != row.key:
@@ -148,12 +182,30 @@ def _update(session: Session, row: Item, incoming: Incoming, now: datetime) -> t
     keys = [k for k in keys if k != incoming.key]
     if keys != row.previous_keys:
         row.previous_keys = keys
-    for name, value in values.items():
+    owners_changed = list(row.owners) != list(incoming.owners)
+    for name, value in _values(incoming).items():
         setattr(row, name, value)
     _set_keys(session, row.id, [incoming.key, *keys])
-    if old["owners"] != values["owners"]:
+    if owners_changed:
         _set_owners(session, row.id, incoming.owners)
-    return 1, history_changed
+
+
+def _observed_at(session: Session, item_ids: Sequence[int], now: datetime) -> ObservedAt:
+    """When to record a change seen at `now`: never before the field's latest entry, so a
+    tracker clock running ahead of ours cannot leave an older value looking current."""
+    latest: dict[tuple[int, str], datetime] = {}
+    if item_ids:
+        rows = session.execute(
+            select(HistoryEntry.item_id, HistoryEntry.field, func.max(HistoryEntry.at))
+            .where(HistoryEntry.item_id.in_(list(item_ids)))
+            .group_by(HistoryEntry.item_id, HistoryEntry.field)
+        )
+        latest = {(item_id, field): at for item_id, field, at in rows}
+
+    def at(item_id: int, history_field: HistoryField) -> datetime:
+        return max(now, latest.get((item_id, history_field.value), now))
+
+    return at
 
 
 def _new_previous_keys(row: Item, incoming: Incoming) -> list[str]:
@@ -184,22 +236,20 @@ def mark_removed(session: Session, source: str, external_ids: Iterable[str], now
             Item.source == source, Item.external_id.in_(ids), Item.removed_at.is_(None)
         )
     ).all()
+    observed_at = _observed_at(session, [row.id for row in rows], now)
     for row in rows:
         row.removed_at = now
-        session.add(_entry(row.id, now, HistoryField.TRACKED, "true", "false"))
+        at = observed_at(row.id, HistoryField.TRACKED)
+        session.add(_entry(row.id, at, HistoryField.TRACKED, "true", "false"))
     return len(rows)
 
 
-def held_external_ids(session: Session, source: str, *, synced_before: datetime) -> list[str]:
-    """Tracked items of `source` not seen since `synced_before`: candidates to reconcile."""
+def tracked_external_ids(session: Session, source: str) -> list[str]:
+    """External ids of the items of `source` the mirror holds as tracked."""
     return list(
         session.scalars(
             select(Item.external_id)
-            .where(
-                Item.source == source,
-                Item.removed_at.is_(None),
-                Item.last_synced_at < synced_before,
-            )
+            .where(Item.source == source, Item.removed_at.is_(None))
             .order_by(Item.id)
         )
     )

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.base import Connector, Context, ItemError, Page
 from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimited
-from connectors.item import Change
 from service.clock import Clock
 from service.config import SourceSettings
 from service.store import items as item_store
@@ -26,7 +25,6 @@ from service.store import sync_state
 
 log = logging.getLogger(__name__)
 
-HISTORY_BATCH = 200
 MAX_ERROR_DETAILS = 50
 
 
@@ -94,12 +92,10 @@ class SyncRunner:
         full: bool = False,
         reconcile: bool = True,
     ) -> RunResult:
-        """Carry out an opened run: pages, history, then reconciliation of removed items."""
+        """Carry out an opened run: pages with their history, then reconciliation."""
         with self._sessions() as session:
-            run = run_store.get(session, run_id)
-            if run is None:
+            if run_store.get(session, run_id) is None:
                 raise LookupError(f"sync run {run_id} does not exist")
-            started = run.started_at
         tally = RequestTally()
         progress = _Progress()
         connector: Connector | None = None
@@ -110,10 +106,9 @@ class SyncRunner:
             if full:
                 with self._sessions.begin() as session:
                     sync_state.clear(session, source.name)
-            candidates = self._pages(run_id, source.name, connector, tally, progress, full)
-            self._history(source.name, connector, candidates)
+            seen = self._pages(run_id, source.name, connector, tally, progress, full)
             if reconcile:
-                progress.removed = self._reconcile(source.name, connector, started)
+                progress.removed = self._reconcile(source.name, connector, seen)
             status = "partial" if progress.item_errors else "success"
             return self._finish(run_id, tally, progress, status)
         except RateLimited as error:
@@ -141,30 +136,32 @@ class SyncRunner:
         progress: _Progress,
         full: bool,
     ) -> set[str]:
+        """Commit each page with its items' tracker history and its new state, all at once.
+
+        History is fetched before the page's transaction opens (no network call holds a
+        write lock), so a crash never leaves committed items without their history.
+        Returns the external ids seen.
+        """
         with self._sessions() as session:
             state = sync_state.load(session, source)
-        candidates: set[str] = set()
+        seen: set[str] = set()
         for page in _checked(connector.fetch_changed(state, full=full)):
+            with self._sessions() as session:
+                wanted = item_store.history_candidates(session, source, page.items)
+            changes = list(connector.fetch_history(sorted(wanted))) if wanted else []
             with self._sessions.begin() as session:
-                result = item_store.apply_page(session, source, page.items, self._clock.now())
+                changed = item_store.apply_page(session, source, page.items, self._clock.now())
+                item_store.replace_history(session, source, changes)
                 sync_state.save(session, source, page.partition, page.state)
-                progress.add_page(page, result.changed)
+                progress.add_page(page, changed)
                 _record_progress(session, run_id, tally, progress)
-            candidates |= result.history_candidates
-        return candidates
+            seen.update(item.external_id for item in page.items)
+        return seen
 
-    def _history(self, source: str, connector: Connector, candidates: set[str]) -> None:
-        ordered = sorted(candidates)
-        for start in range(0, len(ordered), HISTORY_BATCH):
-            batch = ordered[start : start + HISTORY_BATCH]
-            changes: list[Change] = list(connector.fetch_history(batch))
-            if changes:
-                with self._sessions.begin() as session:
-                    item_store.replace_history(session, source, changes)
-
-    def _reconcile(self, source: str, connector: Connector, started: datetime) -> int:
+    def _reconcile(self, source: str, connector: Connector, seen: set[str]) -> int:
+        """Ask the connector about every tracked item this run did not see; mark the gone."""
         with self._sessions() as session:
-            held = item_store.held_external_ids(session, source, synced_before=started)
+            held = [i for i in item_store.tracked_external_ids(session, source) if i not in seen]
         if not held:
             return 0
         removals = list(connector.reconcile(held))

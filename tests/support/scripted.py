@@ -1,8 +1,9 @@
 """A scripted tracker and its connector: an in-memory tracker the runner tests drive.
 
-The tracker keeps items with their label and deletion flags and the server's own clock;
-the connector pages through it in either page order, can crash after page k, and
-answers history and reconciliation like a real connector.
+The tracker keeps items with their label and deletion flags and the server's own clock
+(independent of the service's clock); the connector pages through it in either page
+order, can crash or fail after page k, and answers history and reconciliation like a
+real connector.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from connectors import registry
-from connectors.base import Context, ItemError, Page, PageOrder, PartitionState, Removal
+from connectors.base import (
+    Connector,
+    Context,
+    ItemError,
+    Page,
+    PageOrder,
+    PartitionState,
+    Removal,
+)
 from connectors.config import ConnectorConfig
 from connectors.item import Change, HistoryField, Item, ItemState
 
@@ -38,19 +47,27 @@ class TrackedItem:
 
 @dataclass
 class ScriptedTracker:
-    """An in-memory tracker with a server clock, scripted faults and request counting."""
+    """An in-memory tracker with a server clock, scripted faults and request counting.
+
+    Faults are armed for the next run only: `crash_after_pages=k` raises `Crash` when that
+    run asks for page k+1; `fail_with` raises the error when it asks for page
+    `fail_after_pages`+1. `records_history=False` makes changes leave no tracker history.
+    """
 
     items: dict[str, TrackedItem] = field(default_factory=dict)
     partitions: tuple[str, ...] = ("main",)
     now: datetime = T0
     crash_after_pages: int | None = None
     fail_with: Exception | None = None
+    fail_after_pages: int = 0
+    records_history: bool = True
     changes: list[Change] = field(default_factory=list)
     pages_served: int = 0
     items_served: int = 0
     next_number: int = 1
 
     def tick(self, seconds: float = 60) -> datetime:
+        """Move the server's clock forward."""
         self.now += timedelta(seconds=seconds)
         return self.now
 
@@ -78,19 +95,29 @@ class ScriptedTracker:
         return item
 
     def update(self, external_id: str, *, at: datetime | None = None, **fields: object) -> Item:
-        """Change an item; `updated_at` moves to the server's now (or `at`)."""
+        """Change an item; `updated_at` moves to the server's now (or `at`).
+
+        State changes enter the tracker's history unless `records_history` is off.
+        """
         held = self.items[external_id]
         when = at or self.now
         before = held.item
         after = replace(before, updated_at=when, **fields)  # type: ignore[arg-type]
-        if after.state != before.state:
+        if after.state != before.state and self.records_history:
             self.changes.append(
                 Change(external_id, when, HistoryField.STATE, before.state.value, after.state.value)
             )
         held.item = after
         return after
 
+    def move(self, external_id: str, key: str) -> Item:
+        """Give an item a new key (a Jira or Linear move); the old key joins previous_keys."""
+        before = self.items[external_id].item
+        previous = tuple(k for k in (*before.previous_keys, before.key) if k != key)
+        return self.update(external_id, key=key, previous_keys=previous)
+
     def relabel(self, external_id: str, labelled: bool) -> None:
+        """Add or remove the tracking label (an edit, so `updated_at` moves)."""
         self.items[external_id].labelled = labelled
         self.update(external_id)
 
@@ -122,6 +149,10 @@ class _ScriptedBase:
         self.config = config
         self.context = context
         self.tracker = TRACKERS[config.name]
+        self.run_pages = 0
+        self.crash_after: int | None = None
+        self.fail_with: Exception | None = None
+        self.fail_after = 0
 
     def partitions(self) -> Sequence[str]:
         return self.tracker.partitions
@@ -129,9 +160,11 @@ class _ScriptedBase:
     def fetch_changed(
         self, state: Mapping[str, PartitionState], *, full: bool = False
     ) -> Iterator[Page]:
-        if self.tracker.fail_with is not None:
-            raise self.tracker.fail_with
-        for partition in self.tracker.partitions:
+        tracker = self.tracker
+        self.crash_after, tracker.crash_after_pages = tracker.crash_after_pages, None
+        self.fail_with, tracker.fail_with = tracker.fail_with, None
+        self.fail_after, tracker.fail_after_pages = tracker.fail_after_pages, 0
+        for partition in tracker.partitions:
             saved = PartitionState() if full else state.get(partition, PartitionState())
             yield from self._partition_pages(partition, saved)
 
@@ -147,12 +180,13 @@ class _ScriptedBase:
         ]
 
     def _serve(self, page: list[TrackedItem]) -> tuple[list[Item], list[ItemError]]:
-        self.context.on_request(200)
-        if (
-            self.tracker.crash_after_pages is not None
-            and self.tracker.pages_served >= self.tracker.crash_after_pages
-        ):
+        """One listing request: apply the armed fault, else count and return the page."""
+        if self.crash_after is not None and self.run_pages >= self.crash_after:
             raise Crash()
+        if self.fail_with is not None and self.run_pages >= self.fail_after:
+            raise self.fail_with
+        self.context.on_request(200)
+        self.run_pages += 1
         self.tracker.pages_served += 1
         self.tracker.items_served += len(page)
         items = [held.item for held in page if not held.malformed]
@@ -191,7 +225,7 @@ def _sort_key(held: TrackedItem) -> tuple[datetime, str]:
 
 
 class AscendingConnector(_ScriptedBase):
-    """Oldest first, keyset pages on (updated, id); the cursor advances every page."""
+    """Oldest first on (updated, id); the cursor advances every page."""
 
     kind = KIND_ASC
     page_order = PageOrder.ASCENDING
@@ -200,12 +234,13 @@ class AscendingConnector(_ScriptedBase):
         listing = sorted(self._listing(partition, saved.cursor), key=_sort_key)
         size = self.config.page_size
         if not listing:
-            self.context.on_request(200)
+            self._serve([])
             return
         for start in range(0, len(listing), size):
             chunk = listing[start : start + size]
             items, errors = self._serve(chunk)
-            cursor = max(held.item.updated_at for held in chunk)
+            newest = max(held.item.updated_at for held in chunk)
+            cursor = max(newest, saved.cursor) if saved.cursor else newest  # overlap re-reads
             yield Page(partition, items, PartitionState(cursor=cursor), errors)
 
 
@@ -224,7 +259,7 @@ class NewestFirstConnector(_ScriptedBase):
         size = self.config.page_size
         high_water = saved.high_water
         if not listing:
-            self.context.on_request(200)
+            self._serve([])
             yield Page(partition, [], _completed(saved.cursor, high_water))
             return
         for start in range(0, len(listing), size):
@@ -248,7 +283,13 @@ def _completed(cursor: datetime | None, high_water: datetime | None) -> Partitio
     return PartitionState(cursor=max(candidates) if candidates else None)
 
 
+CONNECTORS: dict[str, type[Connector]] = {
+    KIND_ASC: AscendingConnector,
+    KIND_DESC: NewestFirstConnector,
+}
+
+
 def install() -> None:
     """Register both scripted connectors through the registry's test hook."""
-    registry.register(KIND_ASC, AscendingConnector)
-    registry.register(KIND_DESC, NewestFirstConnector)
+    for kind, connector in CONNECTORS.items():
+        registry.register(kind, connector)
