@@ -31,6 +31,7 @@ from service.db import make_engine, make_session_factory
 from service.metrics.items import item_scope
 from service.migrate import is_at_head
 from service.store import runs as run_store
+from service.sync.owner import is_other_live_process
 from service.sync.runner import SyncRunner
 
 log = logging.getLogger(__name__)
@@ -91,18 +92,14 @@ def create_app(
 
 
 def _close_orphaned_runs(services: Services) -> None:
-    """On SQLite (one process serves it) a run still `running` at start-up is an orphan.
-
-    PostgreSQL deployments may have other processes syncing, so runs are left alone there
-    (the scheduler's leases will decide instead).
-    """
-    if services.engine.dialect.name != "sqlite":
-        return
+    """Close runs left `running` by a process that no longer runs (one that crashed)."""
     try:
         if not is_at_head(services.engine):
             return
         with services.sessions.begin() as session:
-            closed = run_store.interrupt_orphans(session, services.clock.now())
+            closed = run_store.interrupt_orphans(
+                session, services.clock.now(), alive=is_other_live_process
+            )
     except SQLAlchemyError:
         log.warning("could not close orphaned sync runs at start-up", exc_info=True)
         return

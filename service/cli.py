@@ -38,8 +38,7 @@ from service.db import make_engine, make_session_factory
 from service.metrics.items import ItemView, item_scope, list_item_views
 from service.metrics.query import ITEM_PARAMS, BadParameter, build_item_query
 from service.migrate import current_revision, upgrade
-from service.store import runs as run_store
-from service.sync.runner import RunResult, SyncRunner
+from service.sync.runner import RunResult, SyncAlreadyRunning, SyncRunner
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -47,7 +46,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_SOURCE_FAILED = 1
 EXIT_CONFIG = 2
-FAILED_STATUSES = frozenset({"failed", "rate_limited"})
+SKIPPED = "skipped"
+FAILED_STATUSES = frozenset({"failed", "rate_limited", SKIPPED})
 STATUS_COLOURS = {"success": "green", "partial": "yellow"}
 PIPE_WIDTH = 160
 DEFAULT_HOST = "127.0.0.1"
@@ -239,18 +239,17 @@ def sync_sources(
 ) -> list[SyncOutcome]:
     """Sync each source in turn; a failed source is recorded and the next one still runs.
 
-    On SQLite nothing else can be mid-sync on these sources' behalf, so runs left `running`
-    by a dead process are closed first.
+    A source another live process is syncing is skipped (and counts as failed); a run left
+    open by a process that died is closed as interrupted first.
     """
-    sessions = make_session_factory(engine)
-    if engine.dialect.name == "sqlite" and sources:
-        with sessions.begin() as session:
-            run_store.interrupt_orphans(session, clock.now(), [s.name for s in sources])
-    runner = SyncRunner(sessions, clock, connectors)
+    runner = SyncRunner(make_session_factory(engine), clock, connectors)
     outcomes = []
     for source in sources:
         started = clock.now()
-        result = runner.sync(source, full=full)
+        try:
+            result = runner.sync(source, full=full)
+        except SyncAlreadyRunning as busy:
+            result = RunResult(busy.run_id, SKIPPED, 0, 0, 0, 0, 0, str(busy))
         seconds = _seconds_between(started, clock.now())
         outcomes.append(SyncOutcome(source.name, result, seconds))
     return outcomes

@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("owner", sa.String(length=300), nullable=True),
         sa.Column("full", sa.Boolean(), nullable=False),
         sa.Column("items_seen", sa.Integer(), nullable=False),
         sa.Column("items_changed", sa.Integer(), nullable=False),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from connectors.item import Change, HistoryField, ItemState
@@ -44,21 +44,20 @@ def apply_page(session: Session, source: str, items: Sequence[Incoming], now: da
     """
     latest = _latest(items)
     stored = _stored(session, source, latest)
-    inserted = 0
+    new = [incoming for external_id, incoming in latest.items() if external_id not in stored]
     updates: list[tuple[Item, Incoming]] = []
-    for external_id, incoming in latest.items():
-        row = stored.get(external_id)
-        if row is None:
-            _insert(session, source, incoming, now)
-            inserted += 1
-            continue
+    for external_id, row in stored.items():
+        incoming = latest[external_id]
         row.last_synced_at = now
         if row.updated_at <= incoming.updated_at and _differs(row, incoming):
             updates.append((row, incoming))
-    observed_at = _observed_at(session, [row.id for row, _ in updates], now)
+    _insert_all(session, source, new, now)
+    ids = [row.id for row, _ in updates]
+    observed_at = _observed_at(session, ids, now)
+    keys = _keys_of(session, ids)
     for row, incoming in updates:
-        _update(session, row, incoming, observed_at)
-    return inserted + len(updates)
+        _update(session, row, incoming, observed_at, keys.get(row.id, set()))
+    return len(new) + len(updates)
 
 
 def _latest(items: Sequence[Incoming]) -> dict[str, Incoming]:
@@ -117,32 +116,52 @@ def _values(item: Incoming) -> dict[str, object]:
     }
 
 
-def _insert(session: Session, source: str, incoming: Incoming, now: datetime) -> None:
-    previous = [k for k in dict.fromkeys(incoming.previous_keys) if k != incoming.key]
-    row = Item(
-        source=source,
-        external_id=incoming.external_id,
-        previous_keys=previous,
-        removed_at=None,
-        first_seen_at=now,
-        last_synced_at=now,
-        **_values(incoming),
-    )
-    session.add(row)
-    session.flush()
-    _set_keys(session, row.id, [incoming.key, *previous])
-    _set_owners(session, row.id, incoming.owners)
-    session.add_all(_first_sight_history(row.id, incoming))
+def _insert_all(
+    session: Session, source: str, incomings: Sequence[Incoming], now: datetime
+) -> None:
+    """Insert items seen for the first time with their keys, owners and first history,
+    one multi-row statement per table."""
+    if not incomings:
+        return
+    rows = [
+        {
+            "source": source,
+            "external_id": incoming.external_id,
+            "previous_keys": _previous_keys(incoming),
+            "removed_at": None,
+            "first_seen_at": now,
+            "last_synced_at": now,
+            **_values(incoming),
+        }
+        for incoming in incomings
+    ]
+    returned = session.execute(
+        insert(Item).returning(Item.id, Item.external_id, sort_by_parameter_order=True), rows
+    ).all()
+    keys: list[dict[str, object]] = []
+    owners: list[dict[str, object]] = []
+    history: list[dict[str, object]] = []
+    for (item_id, _), incoming in zip(returned, incomings, strict=True):
+        keys += [{"item_id": item_id, "key": k} for k in {incoming.key, *_previous_keys(incoming)}]
+        owners += _owner_rows(item_id, incoming.owners)
+        history += _first_sight_history(item_id, incoming)
+    for model, values in ((ItemKey, keys), (ItemOwner, owners), (HistoryEntry, history)):
+        if values:
+            session.execute(insert(model), values)
 
 
-def _first_sight_history(item_id: int, item: Incoming) -> list[HistoryEntry]:
+def _previous_keys(incoming: Incoming) -> list[str]:
+    return [k for k in dict.fromkeys(incoming.previous_keys) if k != incoming.key]
+
+
+def _first_sight_history(item_id: int, item: Incoming) -> list[dict[str, object]]:
     """History for an item seen for the first time, before any tracker history arrives.
 
     A closed item with a resolution time was active until then; other values are taken to
     hold since creation. Tracker history, where fetched, replaces these entries.
     """
     created = item.created_at
-    entries: list[HistoryEntry] = []
+    entries: list[dict[str, object]] = []
     if item.state.is_closed and item.resolved_at and item.resolved_at > created:
         entries.append(_entry(item_id, created, HistoryField.STATE, None, ItemState.OPEN))
         entries.append(
@@ -166,28 +185,34 @@ def _differs(row: Item, incoming: Incoming) -> bool:
     )
 
 
-def _update(session: Session, row: Item, incoming: Incoming, observed_at: ObservedAt) -> None:
+def _update(
+    session: Session, row: Item, incoming: Incoming, observed_at: ObservedAt, held_keys: set[str]
+) -> None:
     """Apply a newer-or-equal version that differs, with history for observed changes."""
-    for history_field, before, after in _history_changes(row, incoming):
-        if before != after:
-            at = observed_at(row.id, history_field)
-            session.add(_entry(row.id, at, history_field, before, after))
+    entries = [
+        _entry(row.id, observed_at(row.id, history_field), history_field, before, after)
+        for history_field, before, after in _history_changes(row, incoming)
+        if before != after
+    ]
     if row.removed_at is not None:
         at = observed_at(row.id, HistoryField.TRACKED)
-        session.add(_entry(row.id, at, HistoryField.TRACKED, "false", "true"))
+        entries.append(_entry(row.id, at, HistoryField.TRACKED, "false", "true"))
         row.removed_at = None
-    keys = [k for k in dict.fromkeys([*row.previous_keys, *_new_previous_keys(row, incoming)])]
-    if incoming.key != row.key:
-        keys = [k for k in dict.fromkeys([*keys, row.key])]
-    keys = [k for k in keys if k != incoming.key]
-    if keys != row.previous_keys:
-        row.previous_keys = keys
-    owners_changed = list(row.owners) != list(incoming.owners)
+    _add_history(session, entries)
+    moved_from = [row.key] if incoming.key != row.key else []
+    known = [*row.previous_keys, *_new_previous_keys(row, incoming), *moved_from]
+    previous = [k for k in dict.fromkeys(known) if k != incoming.key]
+    if previous != row.previous_keys:
+        row.previous_keys = previous
+    if list(row.owners) != list(incoming.owners):
+        session.execute(delete(ItemOwner).where(ItemOwner.item_id == row.id))
+        owners = _owner_rows(row.id, incoming.owners)
+        if owners:
+            session.execute(insert(ItemOwner), owners)
     for name, value in _values(incoming).items():
         setattr(row, name, value)
-    _set_keys(session, row.id, [incoming.key, *keys])
-    if owners_changed:
-        _set_owners(session, row.id, incoming.owners)
+    new_keys = {incoming.key, *previous} - held_keys
+    session.add_all(ItemKey(item_id=row.id, key=k) for k in new_keys)
 
 
 def _observed_at(session: Session, item_ids: Sequence[int], now: datetime) -> ObservedAt:
@@ -212,18 +237,28 @@ def _new_previous_keys(row: Item, incoming: Incoming) -> list[str]:
     return [k for k in incoming.previous_keys if k not in row.previous_keys and k != incoming.key]
 
 
-def _set_keys(session: Session, item_id: int, keys: Iterable[str]) -> None:
-    wanted = set(keys)
-    held = set(session.scalars(select(ItemKey.key).where(ItemKey.item_id == item_id)))
-    session.add_all(ItemKey(item_id=item_id, key=key) for key in wanted - held)
+def _keys_of(session: Session, item_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Every key held in the key index for each item."""
+    held: dict[int, set[str]] = {}
+    if item_ids:
+        rows = session.execute(
+            select(ItemKey.item_id, ItemKey.key).where(ItemKey.item_id.in_(list(item_ids)))
+        )
+        for item_id, key in rows:
+            held.setdefault(item_id, set()).add(key)
+    return held
 
 
-def _set_owners(session: Session, item_id: int, owners: Sequence[str]) -> None:
-    session.execute(delete(ItemOwner).where(ItemOwner.item_id == item_id))
-    session.add_all(
-        ItemOwner(item_id=item_id, position=i, owner=owner, owner_lower=owner.lower())
+def _owner_rows(item_id: int, owners: Sequence[str]) -> list[dict[str, object]]:
+    return [
+        {"item_id": item_id, "position": i, "owner": owner, "owner_lower": owner.lower()}
         for i, owner in enumerate(owners)
-    )
+    ]
+
+
+def _add_history(session: Session, entries: list[dict[str, object]]) -> None:
+    if entries:
+        session.execute(insert(HistoryEntry), entries)
 
 
 def mark_removed(session: Session, source: str, external_ids: Iterable[str], now: datetime) -> int:
@@ -239,8 +274,19 @@ def mark_removed(session: Session, source: str, external_ids: Iterable[str], now
     observed_at = _observed_at(session, [row.id for row in rows], now)
     for row in rows:
         row.removed_at = now
-        at = observed_at(row.id, HistoryField.TRACKED)
-        session.add(_entry(row.id, at, HistoryField.TRACKED, "true", "false"))
+    _add_history(
+        session,
+        [
+            _entry(
+                row.id,
+                observed_at(row.id, HistoryField.TRACKED),
+                HistoryField.TRACKED,
+                "true",
+                "false",
+            )
+            for row in rows
+        ],
+    )
     return len(rows)
 
 
@@ -289,7 +335,7 @@ def replace_history(session: Session, source: str, changes: Iterable[Change]) ->
                 _entry(item_id, max(c.at, created_at), history_field, c.before, c.after, False)
                 for c in field_changes
             ]
-            session.add_all(entries)
+            _add_history(session, entries)
             written += len(entries)
     return written
 
@@ -301,15 +347,16 @@ def _entry(
     before: str | None,
     after: str | None,
     observed: bool = True,
-) -> HistoryEntry:
-    return HistoryEntry(
-        item_id=item_id,
-        at=at,
-        field=history_field.value,
-        before=before,
-        after=after,
-        observed=observed,
-    )
+) -> dict[str, object]:
+    """A history row for a Core insert."""
+    return {
+        "item_id": item_id,
+        "at": at,
+        "field": history_field.value,
+        "before": before,
+        "after": after,
+        "observed": observed,
+    }
 
 
 def _date(value: date | None) -> str | None:

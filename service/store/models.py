@@ -137,6 +137,7 @@ class SyncRun(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str | None] = mapped_column(String(300))
     full: Mapped[bool] = mapped_column(Boolean, default=False)
     items_seen: Mapped[int] = mapped_column(Integer, default=0)
     items_changed: Mapped[int] = mapped_column(Integer, default=0)

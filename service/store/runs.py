@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.store.models import SyncRun
@@ -13,9 +13,9 @@ from service.store.models import SyncRun
 RUNNING = "running"
 
 
-def start(session: Session, source: str, now: datetime, *, full: bool) -> SyncRun:
-    """Open a run in status `running`."""
-    run = SyncRun(source=source, started_at=now, status=RUNNING, full=full)
+def start(session: Session, source: str, now: datetime, *, full: bool, owner: str) -> SyncRun:
+    """Open a run in status `running`, owned by the process named `owner`."""
+    run = SyncRun(source=source, started_at=now, status=RUNNING, full=full, owner=owner)
     session.add(run)
     session.flush()
     return run
@@ -28,20 +28,29 @@ def running(session: Session, source: str) -> SyncRun | None:
     ).first()
 
 
-def interrupt_orphans(session: Session, now: datetime, sources: Sequence[str] | None = None) -> int:
-    """Close runs left `running` by a process that died; returns how many were closed."""
-    statement = update(SyncRun).where(SyncRun.status == RUNNING)
+def interrupt_orphans(
+    session: Session,
+    now: datetime,
+    sources: Sequence[str] | None = None,
+    *,
+    alive: Callable[[str | None], bool] = lambda owner: False,
+) -> int:
+    """Close `running` runs whose owning process is not `alive`; returns how many."""
+    statement = select(SyncRun).where(SyncRun.status == RUNNING)
     if sources is not None:
         statement = statement.where(SyncRun.source.in_(list(sources)))
-    result = session.execute(
-        statement.values(
-            status="failed",
-            finished_at=now,
-            error="interrupted: the process running this sync stopped before it finished",
-            error_kind="interrupted",
-        ).execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    orphans = [run for run in session.scalars(statement) if not alive(run.owner)]
+    for run in orphans:
+        interrupt(run, now)
+    return len(orphans)
+
+
+def interrupt(run: SyncRun, now: datetime) -> None:
+    """Close a run whose process stopped before it finished."""
+    run.status = "failed"
+    run.finished_at = now
+    run.error = "interrupted: the process running this sync stopped before it finished"
+    run.error_kind = "interrupted"
 
 
 def get(session: Session, run_id: int) -> SyncRun | None:

@@ -7,6 +7,7 @@ row; a per-item problem is recorded in the run and skipped while the rest lands.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,10 +23,20 @@ from service.store import items as item_store
 from service.store import runs as run_store
 from service.store import sources as source_store
 from service.store import sync_state
+from service.sync.owner import current_owner, is_other_live_process
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR_DETAILS = 50
+
+
+class SyncAlreadyRunning(Exception):
+    """The source has a live run open; a second one is refused."""
+
+    def __init__(self, source: str, run_id: int) -> None:
+        super().__init__(f"a sync of {source!r} is already running (run {run_id})")
+        self.source = source
+        self.run_id = run_id
 
 
 @dataclass(frozen=True)
@@ -73,12 +84,26 @@ class SyncRunner:
         self._sessions = sessions
         self._clock = clock
         self._connectors = connectors
+        self._open_lock = threading.Lock()
+        self._active: set[int] = set()
 
     def open_run(self, source: SourceSettings, *, full: bool = False) -> int:
-        """Record a new `running` run and return its id (the API answers with it at once)."""
-        with self._sessions.begin() as session:
+        """Record a new `running` run and return its id (the API answers with it at once).
+
+        Raises SyncAlreadyRunning while another live run of the source is open; a run
+        left open by a process that died is closed as interrupted first.
+        """
+        with self._open_lock, self._sessions.begin() as session:
             source_store.ensure(session, source.name, source.kind)
-            return run_store.start(session, source.name, self._clock.now(), full=full).id
+            now = self._clock.now()
+            current = run_store.running(session, source.name)
+            if current is not None:
+                if current.id in self._active or is_other_live_process(current.owner):
+                    raise SyncAlreadyRunning(source.name, current.id)
+                run_store.interrupt(current, now)
+            run = run_store.start(session, source.name, now, full=full, owner=current_owner())
+            self._active.add(run.id)
+            return run.id
 
     def sync(self, source: SourceSettings, *, full: bool = False) -> RunResult:
         """Open a run for `source` and carry it out."""
@@ -96,6 +121,14 @@ class SyncRunner:
         with self._sessions() as session:
             if run_store.get(session, run_id) is None:
                 raise LookupError(f"sync run {run_id} does not exist")
+        try:
+            return self._carry_out(run_id, source, full=full, reconcile=reconcile)
+        finally:
+            self._active.discard(run_id)
+
+    def _carry_out(
+        self, run_id: int, source: SourceSettings, *, full: bool, reconcile: bool
+    ) -> RunResult:
         tally = RequestTally()
         progress = _Progress()
         connector: Connector | None = None

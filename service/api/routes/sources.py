@@ -10,10 +10,10 @@ from fastapi import APIRouter, BackgroundTasks, Path
 from service.api.deps import AdminAccess, ServicesDep, SessionDep
 from service.api.errors import conflict, not_found
 from service.api.schemas import ErrorResponse, SourceList, SourceOut, SourceStatus, SyncStarted
-from service.api.services import SyncAlreadyRunning
 from service.store import item_queries
 from service.store import runs as run_store
 from service.store.models import SyncRun
+from service.sync.runner import SyncAlreadyRunning
 
 router = APIRouter(tags=["sources"])
 
@@ -65,7 +65,7 @@ def trigger_sync(
     if source is None:
         raise not_found(f"no configured source named {name!r}")
     try:
-        run_id = services.start_sync(source)
+        run_id = services.runner.open_run(source)
     except SyncAlreadyRunning:
         raise conflict(f"a sync of {name!r} is already running") from None
     background.add_task(services.runner.run, run_id, source)

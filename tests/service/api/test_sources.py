@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -12,6 +15,21 @@ from service.store import sources as source_store
 from tests.service.api.conftest import ADMIN, bearer
 
 SYNC = "/api/v1/sources/demo/sync"
+
+
+LIVE_ELSEWHERE = f"{socket.gethostname()}:1"
+"""A run owner that is a live process other than this one (pid 1 always runs)."""
+
+
+def dead_owner() -> str:
+    """The owner string of a process that has exited."""
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return f"{socket.gethostname()}:{finished.stdout.strip()}"
 
 
 def source(client, name: str = "demo") -> dict:
@@ -63,12 +81,29 @@ def test_a_triggered_sync_answers_202_and_runs_in_the_background(admin, tracker,
     assert demo["last_success_at"] is not None
 
 
+def test_a_run_left_open_by_a_dead_process_is_closed_and_the_sync_starts(
+    admin, sessions, clock, tracker
+):
+    with sessions.begin() as session:
+        source_store.ensure(session, "demo", "scripted")
+        orphan = run_store.start(session, "demo", clock.now(), full=False, owner=dead_owner())
+
+    response = admin.post(SYNC, headers=bearer(ADMIN))
+
+    assert response.status_code == 202
+    with sessions() as session:
+        closed = run_store.get(session, orphan.id)
+        assert closed is not None
+        assert closed.status == "failed"
+        assert closed.error_kind == "interrupted"
+
+
 def test_a_source_is_syncing_while_a_run_is_open_and_a_second_sync_is_409(
     admin, sessions, clock, tracker
 ):
     with sessions.begin() as session:
         source_store.ensure(session, "demo", "scripted")
-        run_store.start(session, "demo", clock.now(), full=False)
+        run_store.start(session, "demo", clock.now(), full=False, owner=LIVE_ELSEWHERE)
     assert source(admin)["status"] == "syncing"
     response = admin.post(SYNC, headers=bearer(ADMIN))
     assert response.status_code == 409
@@ -101,15 +136,19 @@ def test_syncing_an_unknown_source_is_404(admin):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_runs_left_running_are_closed_when_the_app_starts_on_sqlite(
-    make_client, sessions, clock, database_url
+def test_at_start_up_runs_of_dead_processes_are_closed_and_live_ones_kept(
+    make_client, sessions, clock
 ):
     with sessions.begin() as session:
         source_store.ensure(session, "demo", "scripted")
-        run_store.start(session, "demo", clock.now(), full=False)
+        source_store.ensure(session, "other", "scripted")
+        run_store.start(session, "demo", clock.now(), full=False, owner=dead_owner())
+        run_store.start(session, "other", clock.now(), full=False, owner=LIVE_ELSEWHERE)
+
     client = make_client()
-    expected = "syncing" if database_url.startswith("postgresql") else "failing"
-    assert source(client)["status"] == expected
+
+    statuses = {s["name"]: s["status"] for s in client.get("/api/v1/sources").json()["sources"]}
+    assert statuses == {"demo": "failing", "other": "syncing"}
 
 
 def test_sync_runs_are_newest_first_limited_and_filtered_by_source(admin, tracker, clock, sessions):
@@ -117,9 +156,13 @@ def test_sync_runs_are_newest_first_limited_and_filtered_by_source(admin, tracke
     first, second, third = (sync(admin, clock) for _ in range(3))
     with sessions.begin() as session:
         source_store.ensure(session, "other", "scripted")
-        other = run_store.start(session, "other", clock.now() + timedelta(minutes=5), full=False)
+        other = run_store.start(
+            session, "other", clock.now() + timedelta(minutes=5), full=False, owner=LIVE_ELSEWHERE
+        )
         source_store.ensure(session, "gone", "scripted")
-        run_store.start(session, "gone", clock.now() + timedelta(minutes=9), full=False)
+        run_store.start(
+            session, "gone", clock.now() + timedelta(minutes=9), full=False, owner=LIVE_ELSEWHERE
+        )
         other_id = other.id
     runs = admin.get("/api/v1/sync-runs").json()["runs"]
     assert [r["id"] for r in runs] == [other_id, third, second, first]
