@@ -57,7 +57,7 @@ class RedactingFilter(logging.Filter):
 
 def secret_values(settings: Settings) -> list[str]:
     """Every secret the settings hold: tokens anywhere in them and the database password."""
-    found = list(_secrets_in(settings))
+    found = list(secrets_in(settings))
     try:
         password = make_url(settings.database_url).password
     except ArgumentError:
@@ -67,18 +67,19 @@ def secret_values(settings: Settings) -> list[str]:
     return found
 
 
-def _secrets_in(value: Any) -> Iterable[str]:
+def secrets_in(value: Any) -> Iterable[str]:
+    """Every SecretStr value held anywhere inside `value` (models, lists, dicts)."""
     if isinstance(value, SecretStr):
         yield value.get_secret_value()
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from _secrets_in(getattr(value, name))
+            yield from secrets_in(getattr(value, name))
     elif isinstance(value, list | tuple):
         for element in value:
-            yield from _secrets_in(element)
+            yield from secrets_in(element)
     elif isinstance(value, dict):
         for element in value.values():
-            yield from _secrets_in(element)
+            yield from secrets_in(element)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

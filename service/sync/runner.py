@@ -19,6 +19,7 @@ from connectors.base import Connector, Context, ItemError, Page
 from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimited
 from service.clock import Clock
 from service.config import SourceSettings
+from service.redaction import RedactingFilter, secrets_in
 from service.store import items as item_store
 from service.store import runs as run_store
 from service.store import sources as source_store
@@ -131,6 +132,7 @@ class SyncRunner:
     ) -> RunResult:
         tally = RequestTally()
         progress = _Progress()
+        redact = RedactingFilter(secrets_in(source.connector)).redact
         connector: Connector | None = None
         try:
             connector = self._connectors[source.kind](
@@ -146,16 +148,20 @@ class SyncRunner:
             return self._finish(run_id, tally, progress, status)
         except RateLimited as error:
             wait = _retry_at(error, self._clock.now())
+            message = redact(_describe(error))
             return self._finish(
-                run_id, tally, progress, "rate_limited", error, "rate_limited", wait
+                run_id, tally, progress, "rate_limited", message, "rate_limited", wait
             )
         except (AuthError, ConfigError) as error:
-            return self._finish(run_id, tally, progress, "failed", error, "misconfigured")
+            message = redact(_describe(error))
+            return self._finish(run_id, tally, progress, "failed", message, "misconfigured")
         except ConnectorError as error:
-            return self._finish(run_id, tally, progress, "failed", error, "tracker")
+            message = redact(_describe(error))
+            return self._finish(run_id, tally, progress, "failed", message, "tracker")
         except Exception as error:
             log.exception("sync of %s failed unexpectedly", source.name)
-            return self._finish(run_id, tally, progress, "failed", error, "internal")
+            message = redact(_describe(error))
+            return self._finish(run_id, tally, progress, "failed", message, "internal")
         finally:
             if connector is not None:
                 connector.close()
@@ -209,11 +215,10 @@ class SyncRunner:
         tally: RequestTally,
         progress: _Progress,
         status: str,
-        error: BaseException | None = None,
+        message: str | None = None,
         error_kind: str | None = None,
         retry_at: datetime | None = None,
     ) -> RunResult:
-        message = _describe(error) if error else None
         with self._sessions.begin() as session:
             run = run_store.get(session, run_id)
             assert run is not None

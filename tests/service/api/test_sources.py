@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -13,23 +10,9 @@ from connectors.errors import AuthError, BadResponse, RateLimited
 from service.store import runs as run_store
 from service.store import sources as source_store
 from tests.service.api.conftest import ADMIN, bearer
+from tests.support.owners import LIVE_ELSEWHERE, dead_owner
 
 SYNC = "/api/v1/sources/demo/sync"
-
-
-LIVE_ELSEWHERE = f"{socket.gethostname()}:1"
-"""A run owner that is a live process other than this one (pid 1 always runs)."""
-
-
-def dead_owner() -> str:
-    """The owner string of a process that has exited."""
-    finished = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return f"{socket.gethostname()}:{finished.stdout.strip()}"
 
 
 def source(client, name: str = "demo") -> dict:
