@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.store.models import Source
@@ -15,8 +14,3 @@ def ensure(session: Session, name: str, kind: str) -> None:
         session.add(Source(name=name, kind=kind))
     elif row.kind != kind:
         row.kind = kind
-
-
-def kinds(session: Session) -> dict[str, str]:
-    """Kind of every source the mirror has seen, by name."""
-    return {row.name: row.kind for row in session.scalars(select(Source))}
