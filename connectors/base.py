@@ -61,6 +61,19 @@ class Page:
 
 
 @dataclass(frozen=True)
+class ItemRef:
+    """A mirrored item as a connector finds it again: stable id, current key, partition."""
+
+    external_id: str
+    key: str
+    partition: str
+
+    @classmethod
+    def of(cls, item: Item) -> ItemRef:
+        return cls(item.external_id, item.key, item.partition)
+
+
+@dataclass(frozen=True)
 class Removal:
     """A held item that is no longer tracked (label removed, deleted, unreadable, moved away)."""
 
@@ -105,12 +118,16 @@ class Connector(Protocol):
         """
         ...
 
-    def fetch_history(self, external_ids: Sequence[str]) -> Iterator[Change]:
-        """Yield tracker-recorded changes of state, owner and due date for these items."""
+    def fetch_history(self, items: Sequence[ItemRef]) -> Iterator[Change]:
+        """Yield tracker-recorded changes of state, owner and due date for these items.
+
+        Called only for items that are new or whose state, owner or due date changed.
+        """
         ...
 
-    def reconcile(self, external_ids: Sequence[str]) -> Iterator[Removal]:
-        """Yield the held items that are no longer tracked by this source."""
+    def reconcile(self, items: Sequence[ItemRef]) -> Iterator[Removal]:
+        """Yield the held items that are no longer tracked by this source (label removed,
+        deleted, unreadable, moved out of scope), cheaply: never a request per item."""
         ...
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from connectors.base import ItemRef
 from connectors.item import Change, HistoryField, ItemState
 from connectors.item import Item as Incoming
 from service.store.models import HistoryEntry, Item, ItemKey, ItemOwner
@@ -290,15 +291,14 @@ def mark_removed(session: Session, source: str, external_ids: Iterable[str], now
     return len(rows)
 
 
-def tracked_external_ids(session: Session, source: str) -> list[str]:
-    """External ids of the items of `source` the mirror holds as tracked."""
-    return list(
-        session.scalars(
-            select(Item.external_id)
-            .where(Item.source == source, Item.removed_at.is_(None))
-            .order_by(Item.id)
-        )
+def tracked_refs(session: Session, source: str) -> list[ItemRef]:
+    """The items of `source` the mirror holds as tracked, as a connector finds them."""
+    rows = session.execute(
+        select(Item.external_id, Item.key, Item.partition)
+        .where(Item.source == source, Item.removed_at.is_(None))
+        .order_by(Item.id)
     )
+    return [ItemRef(external_id, key, partition) for external_id, key, partition in rows]
 
 
 def replace_history(session: Session, source: str, changes: Iterable[Change]) -> int:

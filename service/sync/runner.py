@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.base import Connector, Context, ItemError, Page
+from connectors.base import Connector, Context, ItemError, ItemRef, Page
 from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimited
 from service.clock import Clock
 from service.config import SourceSettings
@@ -187,7 +187,8 @@ class SyncRunner:
         for page in _checked(connector.fetch_changed(state, full=full)):
             with self._sessions() as session:
                 wanted = item_store.history_candidates(session, source, page.items)
-            changes = list(connector.fetch_history(sorted(wanted))) if wanted else []
+            refs = sorted({ItemRef.of(i) for i in page.items if i.external_id in wanted}, key=_id)
+            changes = list(connector.fetch_history(refs)) if refs else []
             with self._sessions.begin() as session:
                 changed = item_store.apply_page(session, source, page.items, self._clock.now())
                 item_store.replace_history(session, source, changes)
@@ -200,7 +201,9 @@ class SyncRunner:
     def _reconcile(self, source: str, connector: Connector, seen: set[str]) -> int:
         """Ask the connector about every tracked item this run did not see; mark the gone."""
         with self._sessions() as session:
-            held = [i for i in item_store.tracked_external_ids(session, source) if i not in seen]
+            held = [
+                r for r in item_store.tracked_refs(session, source) if r.external_id not in seen
+            ]
         if not held:
             return 0
         removals = list(connector.reconcile(held))
@@ -270,6 +273,10 @@ def _record_progress(
     run.error_details = list(progress.error_details)
     run.requests = tally.total
     run.request_statuses = {str(code): n for code, n in sorted(tally.by_status.items())}
+
+
+def _id(ref: ItemRef) -> str:
+    return ref.external_id
 
 
 def _checked(pages: Iterator[Page]) -> Iterator[Page]:

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import pytest
 
-from connectors.base import Connector, Page, PageOrder, PartitionState
+from connectors.base import Connector, ItemRef, Page, PageOrder, PartitionState
 from connectors.item import HistoryField, Item
 
 State = Mapping[str, PartitionState]
@@ -58,6 +58,12 @@ def run(driver: TrackerDriver, state: State | None = None, *, full: bool = False
 
 def items_of(pages: Iterable[Page]) -> list[Item]:
     return [item for page in pages for item in page.items]
+
+
+def refs_of(pages: Sequence[Page]) -> list[ItemRef]:
+    """Each item the pages yielded, as the runner would hand it back, ordered by id."""
+    latest = {item.external_id: ItemRef.of(item) for item in items_of(pages)}
+    return [latest[external_id] for external_id in sorted(latest)]
 
 
 def by_partition(pages: Iterable[Page]) -> dict[str, list[Page]]:
@@ -232,13 +238,13 @@ class ConnectorContract:
     def test_reconcile_returns_exactly_the_deleted_and_unlabelled_items(
         self, driver: TrackerDriver, first: list[Page]
     ) -> None:
-        ids = sorted({item.external_id for item in items_of(first)})
-        deleted, unlabelled = ids[0], ids[-1]
+        refs = refs_of(first)
+        deleted, unlabelled = refs[0].external_id, refs[-1].external_id
         driver.delete(deleted)
         driver.unlabel(unlabelled)
         connector = driver.connector()
         try:
-            removals = list(connector.reconcile(ids))
+            removals = list(connector.reconcile(refs))
             assert list(connector.reconcile([])) == []
         finally:
             connector.close()
@@ -248,13 +254,18 @@ class ConnectorContract:
     def test_fetch_history_yields_only_the_requested_items(
         self, driver: TrackerDriver, first: list[Page]
     ) -> None:
-        ids = sorted({item.external_id for item in items_of(first)})
+        refs = refs_of(first)
+        ids = [ref.external_id for ref in refs]
         connector = driver.connector()
         try:
-            every = list(connector.fetch_history(ids))
+            every = list(connector.fetch_history(refs))
             with_history = sorted({change.external_id for change in every})
             assert len(with_history) >= 2, "the seed must give two items or more a history"
-            wanted = [with_history[0], *(i for i in ids if i not in with_history)]
+            wanted = [
+                r
+                for r in refs
+                if r.external_id == with_history[0] or r.external_id not in with_history
+            ]
             some = list(connector.fetch_history(wanted))
         finally:
             connector.close()

@@ -18,6 +18,7 @@ from connectors.base import (
     Connector,
     Context,
     ItemError,
+    ItemRef,
     Page,
     PageOrder,
     PartitionState,
@@ -200,14 +201,14 @@ class _ScriptedBase:
     def _partition_pages(self, partition: str, saved: PartitionState) -> Iterator[Page]:
         raise NotImplementedError
 
-    def fetch_history(self, external_ids: Sequence[str]) -> Iterator[Change]:
+    def fetch_history(self, items: Sequence[ItemRef]) -> Iterator[Change]:
         self.context.on_request(200)
-        wanted = set(external_ids)
+        wanted = {ref.external_id for ref in items}
         return iter([c for c in self.tracker.changes if c.external_id in wanted])
 
-    def reconcile(self, external_ids: Sequence[str]) -> Iterator[Removal]:
+    def reconcile(self, items: Sequence[ItemRef]) -> Iterator[Removal]:
         self.context.on_request(200)
-        for external_id in external_ids:
+        for external_id in (ref.external_id for ref in items):
             held = self.tracker.items.get(external_id)
             if held is None or held.deleted:
                 yield Removal(external_id, "deleted")

@@ -150,7 +150,7 @@ def test_mark_removed_sets_removed_at_once(sessions, apply):
         assert item_store.mark_removed(session, "demo", ["id-1", "id-404"], NOW) == 1
     with sessions.begin() as session:
         assert item_store.mark_removed(session, "demo", ["id-1"], NOW + timedelta(hours=1)) == 0
-        assert item_store.tracked_external_ids(session, "demo") == []
+        assert item_store.tracked_refs(session, "demo") == []
     assert stored(sessions).removed_at == NOW
 
 
