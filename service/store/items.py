@@ -24,18 +24,20 @@ ObservedAt = Callable[[int, HistoryField], datetime]
 
 
 def history_candidates(session: Session, source: str, items: Sequence[Incoming]) -> set[str]:
-    """External ids in `items` that `apply_page` would insert or whose state, owner or due
-    date it would change: the items whose tracker history is worth fetching."""
+    """External ids of mirrored items in `items` whose state, owner or due date
+    `apply_page` would change: the items whose tracker history is worth fetching.
+
+    Items seen for the first time are not among them: their first-sight history is
+    derived from their fields, so a first sync costs listing requests only.
+    """
     latest = _latest(items)
     stored = _stored(session, source, latest)
-    wanted: set[str] = set()
-    for external_id, incoming in latest.items():
-        row = stored.get(external_id)
-        if row is None or (
-            row.updated_at <= incoming.updated_at and _history_differs(row, incoming)
-        ):
-            wanted.add(external_id)
-    return wanted
+    return {
+        external_id
+        for external_id, row in stored.items()
+        if row.updated_at <= latest[external_id].updated_at
+        and _history_differs(row, latest[external_id])
+    }
 
 
 def apply_page(session: Session, source: str, items: Sequence[Incoming], now: datetime) -> int:

@@ -106,12 +106,12 @@ def test_a_page_repeating_an_item_keeps_the_newest_version(sessions, apply):
     assert stored(sessions).title == "Newest"
 
 
-def test_history_candidates_are_new_items_and_state_owner_or_due_changes(sessions, apply):
+def test_history_candidates_are_mirrored_items_whose_state_owner_or_due_change(sessions, apply):
     apply(version())
-    fresh = version(external_id="id-2", key="ACT-2")
+    fresh = version(external_id="id-2", key="ACT-2", state=ItemState.DONE)
     later = T1 + timedelta(hours=1)
     with sessions() as session:
-        assert item_store.history_candidates(session, "demo", [version(later), fresh]) == {"id-2"}
+        assert item_store.history_candidates(session, "demo", [version(later), fresh]) == set()
         retitled = version(later, title="Other words")
         assert item_store.history_candidates(session, "demo", [retitled]) == set()
         closed = version(later, state=ItemState.DONE)
