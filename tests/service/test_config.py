@@ -359,13 +359,13 @@ def test_an_unknown_kind_names_the_installed_kinds():
     error = error_of({"sources": [{"name": "jira-prod", "kind": "jira"}]})
     assert str(error) == (
         "config: sources[0] (jira-prod): kind 'jira' is not installed "
-        "(installed kinds: scripted, scripted-desc)"
+        "(installed kinds: github, scripted, scripted-desc)"
     )
 
 
 def test_a_source_without_a_kind_names_the_installed_kinds():
     error = error_of({"sources": [{"name": "x"}]})
-    assert "sources[0] (x): missing key 'kind' (installed kinds: scripted" in str(error)
+    assert "sources[0] (x): missing key 'kind' (installed kinds: github, scripted" in str(error)
 
 
 # --- people -------------------------------------------------------------------------
