@@ -52,13 +52,6 @@ STATUS_COLOURS = {"success": "green", "partial": "yellow"}
 PIPE_WIDTH = 160
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEMO_DIR = Path(".followthrough-demo")
-DEMO_CONFIG = """\
-# Written by `followthrough demo`: an empty mirror on SQLite, no sources yet.
-# Edit freely; `followthrough demo` keeps an existing file. See followthrough.example.yaml.
-database_url: sqlite:///./.followthrough-demo/followthrough.db
-sources: []
-"""
 
 app = typer.Typer(
     name="followthrough",
@@ -204,20 +197,31 @@ def serve(
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port to bind on 127.0.0.1.")] = DEFAULT_PORT,
+    seed: Annotated[int, typer.Option(help="Seed of the sample data.")] = 7,
+    items: Annotated[int, typer.Option(min=1, max=20_000, help="Action items per tracker.")] = 300,
 ) -> None:
-    """Serve an empty mirror on SQLite under ./.followthrough-demo/; needs no config file."""
-    path = prepare_demo(DEMO_DIR)
-    settings, connectors = _load_path(path)
-    base = f"http://{DEFAULT_HOST}:{port}"
-    typer.echo(f"demo config: {path}")
-    for label, url in (
-        ("items", f"{base}/api/v1/items"),
-        ("sources", f"{base}/api/v1/sources"),
-        ("health", f"{base}/healthz"),
-        ("openapi", f"{base}/openapi.json"),
-    ):
-        typer.echo(f"  {label:<8} {url}")
-    _serve(settings, connectors, DEFAULT_HOST, port)
+    """Sample trackers on loopback, synced with the real connectors, then served; no config."""
+    from service import demo as sample  # the fake trackers load only for the demo
+
+    clock = SystemClock()
+    connectors = load_connectors()
+    with sample.sample_trackers(seed=seed, items=items, now=clock.now()) as sources:
+        settings = sample.demo_settings(sample.DEMO_DIR, sources, connectors)
+        _set_up_logging(settings)
+        with _database(settings) as engine:
+            upgrade(engine)
+            outcomes = sync_sources(engine, connectors, settings.sources, clock)
+        _console().print(summary_table(outcomes, str))
+        base = f"http://{DEFAULT_HOST}:{port}"
+        typer.echo(f"demo mirror: {sample.DEMO_DIR / 'followthrough.db'}")
+        for label, url in (
+            ("items", f"{base}/api/v1/items"),
+            ("overdue", f"{base}/api/v1/items?overdue=true&sort=-days_overdue"),
+            ("sources", f"{base}/api/v1/sources"),
+            ("openapi", f"{base}/openapi.json"),
+        ):
+            typer.echo(f"  {label:<8} {url}")
+        _serve(settings, connectors, DEFAULT_HOST, port)
 
 
 @dataclass(frozen=True)
@@ -302,15 +306,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def prepare_demo(directory: Path) -> Path:
-    """The demo's config file, written with no sources and a SQLite mirror if absent."""
-    path = directory / "followthrough.yaml"
-    if not path.exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        path.write_text(DEMO_CONFIG, encoding="utf-8")
-    return path
-
-
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="followthrough")
@@ -334,9 +329,15 @@ def _load_path(path: Path) -> tuple[Settings, dict[str, type[Connector]]]:
                 "(`followthrough demo` needs no config)"
             )
         _fail(f"{error}{hint}", EXIT_CONFIG)
-    redaction.install(redaction.secret_values(settings))
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # `migrate` prints the revision
+    _set_up_logging(settings)
     return settings, connectors
+
+
+def _set_up_logging(settings: Settings) -> None:
+    """Redacted logging to stderr; Alembic's progress lines are left out (`migrate` prints
+    the revision itself)."""
+    redaction.install(redaction.secret_values(settings))
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _targets(settings: Settings, name: str | None) -> list[SourceSettings]:

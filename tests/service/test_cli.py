@@ -141,7 +141,7 @@ def test_an_unknown_kind_exits_2_naming_the_installed_kinds(tmp_path):
     config.write_text("sources:\n  - {name: jira, kind: jira}\n", encoding="utf-8")
     result = invoke("--config", str(config), "migrate")
     assert result.exit_code == 2
-    assert "installed kinds: scripted, scripted-desc" in result.stderr
+    assert "installed kinds: github, scripted, scripted-desc" in result.stderr
 
 
 def test_an_unknown_option_is_a_usage_error_exiting_2():
@@ -344,22 +344,30 @@ def test_no_warning_when_read_tokens_are_configured():
     assert cli.exposure_warning("0.0.0.0", settings) is None
 
 
-def test_demo_serves_an_empty_sqlite_mirror_without_any_config(tmp_path, monkeypatch, served):
+def test_demo_syncs_seeded_sample_trackers_then_serves_them(tmp_path, monkeypatch, served):
     monkeypatch.chdir(tmp_path)
-    result = invoke("demo", "--port", "8123")
+
+    result = invoke("demo", "--port", "8123", "--items", "40", "--seed", "3")
+
     assert result.exit_code == 0, result.output
-    assert (tmp_path / ".followthrough-demo" / "followthrough.yaml").is_file()
-    assert (tmp_path / ".followthrough-demo" / "followthrough.db").is_file()
-    assert served["settings"].sources == []
-    assert served["engine_at_head"] is True
+    (source,) = served["settings"].sources
+    assert source.kind == "github"
     assert served["served"] == ("the-app", "127.0.0.1", 8123)
+    assert "success" in result.stdout
     assert "http://127.0.0.1:8123/api/v1/items" in result.stdout
+    database = f"sqlite:///{tmp_path / '.followthrough-demo' / 'followthrough.db'}"
+    assert items_per_source(database) == {"github": 40}
 
 
-def test_demo_keeps_an_existing_demo_config(tmp_path):
-    path = cli.prepare_demo(tmp_path / "demo")
-    path.write_text("label: mine\n", encoding="utf-8")
-    assert cli.prepare_demo(tmp_path / "demo").read_text(encoding="utf-8") == "label: mine\n"
+def test_demo_starts_from_a_fresh_mirror_each_time(tmp_path, monkeypatch, served):
+    monkeypatch.chdir(tmp_path)
+    invoke("demo", "--items", "30")
+
+    result = invoke("demo", "--items", "12")
+
+    assert result.exit_code == 0, result.output
+    database = f"sqlite:///{tmp_path / '.followthrough-demo' / 'followthrough.db'}"
+    assert items_per_source(database) == {"github": 12}
 
 
 # --- the console script -------------------------------------------------------------
