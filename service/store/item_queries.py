@@ -165,7 +165,7 @@ def list_items(
     )
     keys = _sort_keys(query.sort, at.columns, query.as_of)
     statement = _record_select(at, *(key.expr.label(f"k{i}") for i, key in enumerate(keys)))
-    statement = statement.where(*_conditions(at, query, scope))
+    statement = statement.where(*filter_conditions(at, query, scope))
     if after is not None:
         statement = statement.where(_after(keys, _decode(keys, after)))
     statement = statement.order_by(*(k.expr.desc() if k.descending else k.expr for k in keys))
@@ -289,7 +289,8 @@ def _owners_at(owner: str | None, item: Item) -> list[str]:
     return list(item.owners) if owner == item.owner else [owner]
 
 
-def _conditions(at: ItemsAt, query: ItemQuery, scope: ItemScope) -> list[ColumnElement[bool]]:
+def filter_conditions(at: ItemsAt, query: ItemQuery, scope: ItemScope) -> list[ColumnElement[bool]]:
+    """SQL conditions for the query's filters on `at` (the metrics reuse them)."""
     c, f, as_of = at.columns, query.filters, query.as_of
     days = scope.stale_after_days
     found = [
