@@ -1,4 +1,8 @@
-"""Schema migrations with Alembic: upgrade to head, downgrade, and "is it at head?"."""
+"""Schema migrations with Alembic: upgrade to head, downgrade, and "is it at head?".
+
+On PostgreSQL an upgrade holds a transaction-level advisory lock, so replicas starting
+together migrate one after another (the later ones find the schema at head).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATION_LOCK = 0x666F6C6C6F77  # "follow": the advisory lock key upgrades take
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -22,11 +27,19 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to `revision` (default: the newest)."""
+    """Upgrade the schema to `revision` (default: the newest), one replica at a time."""
     with engine.begin() as connection:
+        lock_migrations(connection)
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def lock_migrations(connection: Connection) -> None:
+    """Wait for the migration lock, held until the transaction ends (PostgreSQL; SQLite
+    serialises writers by itself)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

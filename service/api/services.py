@@ -1,4 +1,5 @@
-"""What the routes share for the life of the app: settings, database, clock and runner."""
+"""What the routes share for the life of the app: settings, database, clock, runner and,
+when this process polls, the scheduler."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.clock import Clock
 from service.config import Settings
 from service.migrate import is_at_head
+from service.scheduler import Scheduler
 from service.store.item_queries import ItemScope
 from service.sync.runner import SyncRunner
 
@@ -25,6 +27,7 @@ class Services:
     clock: Clock
     runner: SyncRunner
     scope: ItemScope
+    scheduler: Scheduler | None = None
 
     def database_ready(self) -> bool:
         """The database answers and its schema is at the newest revision."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -53,9 +54,40 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_items_source_external_id"),
-        Index("ix_items_source_created", "source", "created_at"),
-        Index("ix_items_state", "state"),
-        Index("ix_items_incident", "incident"),
+        # Covering indexes for the metrics (migration 0002).
+        Index(
+            "ix_items_tracked_cover",
+            "source",
+            "removed_at",
+            "state",
+            "created_at",
+            "due_date",
+            "updated_at",
+            "type",
+            "owner",
+        ),
+        Index("ix_items_created_cover", "source", "removed_at", "created_at", "state"),
+        Index(
+            "ix_items_due_cover",
+            "source",
+            "removed_at",
+            "due_date",
+            "created_at",
+            "state",
+            "resolved_at",
+        ),
+        Index(
+            "ix_items_resolved_cover", "source", "removed_at", "state", "resolved_at", "created_at"
+        ),
+        Index(
+            "ix_items_incident_cover",
+            "source",
+            "removed_at",
+            "incident",
+            "state",
+            "type",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -115,7 +147,11 @@ class HistoryEntry(Base):
     """
 
     __tablename__ = "item_history"
-    __table_args__ = (Index("ix_item_history_item_field_at", "item_id", "field", "at"),)
+    __table_args__ = (
+        Index("ix_item_history_item_field_at", "item_id", "field", "at"),
+        Index("ix_item_history_field_item_at", "field", "item_id", "at", "id", "to_value"),
+        Index("ix_item_history_field_value_at", "field", "to_value", "at", "item_id", "from_value"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
@@ -149,6 +185,19 @@ class SyncRun(Base):
     error_kind: Mapped[str | None] = mapped_column(String(20))
     error_details: Mapped[list[str]] = mapped_column(JSON, default=list)
     retry_at: Mapped[datetime | None]
+    reconciled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Lease(Base):
+    """The claim on a source's sync: who holds it, until when (database clock), and the
+    fencing token every claim increments."""
+
+    __tablename__ = "leases"
+
+    source: Mapped[str] = mapped_column(ForeignKey("sources.name"), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(300))
+    fence: Mapped[int] = mapped_column(BigInteger, default=0)
+    lease_until: Mapped[datetime | None]
 
 
 class PartitionStateRow(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -21,32 +21,19 @@ def start(session: Session, source: str, now: datetime, *, full: bool, owner: st
     return run
 
 
-def running(session: Session, source: str) -> SyncRun | None:
-    """The open run of `source`, if any."""
-    return session.scalars(
-        select(SyncRun).where(SyncRun.source == source, SyncRun.status == RUNNING).limit(1)
-    ).first()
-
-
-def interrupt_orphans(
-    session: Session,
-    now: datetime,
-    sources: Sequence[str] | None = None,
-    *,
-    alive: Callable[[str | None], bool] = lambda owner: False,
-) -> int:
-    """Close `running` runs whose owning process is not `alive`; returns how many."""
-    statement = select(SyncRun).where(SyncRun.status == RUNNING)
-    if sources is not None:
-        statement = statement.where(SyncRun.source.in_(list(sources)))
-    orphans = [run for run in session.scalars(statement) if not alive(run.owner)]
-    for run in orphans:
-        interrupt(run, now)
-    return len(orphans)
+def running(session: Session, source: str) -> list[SyncRun]:
+    """The open runs of `source`, oldest first (more than one only after a crash)."""
+    return list(
+        session.scalars(
+            select(SyncRun)
+            .where(SyncRun.source == source, SyncRun.status == RUNNING)
+            .order_by(SyncRun.id)
+        )
+    )
 
 
 def interrupt(run: SyncRun, now: datetime) -> None:
-    """Close a run whose process stopped before it finished."""
+    """Close a run whose process stopped before it finished (its lease lapsed)."""
     run.status = "failed"
     run.finished_at = now
     run.error = "interrupted: the process running this sync stopped before it finished"
@@ -103,3 +90,13 @@ def running_sources(session: Session, sources: Sequence[str]) -> set[str]:
             .distinct()
         )
     )
+
+
+def last_reconciled_at(session: Session, source: str) -> datetime | None:
+    """When a run of `source` last finished with a completed reconciliation."""
+    finished: datetime | None = session.scalar(
+        select(func.max(SyncRun.finished_at)).where(
+            SyncRun.source == source, SyncRun.reconciled.is_(True)
+        )
+    )
+    return finished

@@ -1,38 +1,16 @@
-"""Which process owns a sync run, and whether it still lives.
+"""Who holds a source's lease: one name per runner, readable by an operator.
 
-Until the scheduler's leases arrive, this is how a run left `running` by a process that
-died is told apart from one that is still going.
+`host:pid:tag` says which machine and process ran a sync; the random tag keeps two runners
+in one process (or a reused pid) apart, since the lease, not the name, decides who may write.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 
 
-def current_owner() -> str:
-    """This process as `host:pid`."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def is_other_live_process(owner: str | None) -> bool:
-    """True when `owner` is another process that still runs, or one on another host (which
-    cannot be checked from here, so it is presumed alive)."""
-    if not owner or ":" not in owner:
-        return False
-    host, _, pid_text = owner.rpartition(":")
-    if host != socket.gethostname():
-        return True
-    try:
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def new_owner() -> str:
+    """A fresh owner name for this process: `host:pid:tag`."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"

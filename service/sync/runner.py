@@ -1,7 +1,9 @@
 """The sync runner: one pass of one source, page by page, each page committed with its cursor.
 
-A crash replays at most the page in flight; an older replay never overwrites a newer
-row; a per-item problem is recorded in the run and skipped while the rest lands.
+A run holds its source's lease; each page commits only while the lease's fence is still
+this run's, renewing it. A crash replays at most the page in flight; an older replay never
+overwrites a newer row; a per-item problem is recorded in the run and skipped while the
+rest lands. `stop()` ends running syncs after their current page.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.base import Connector, Context, ItemError, ItemRef, Page
@@ -21,23 +24,32 @@ from service.clock import Clock
 from service.config import SourceSettings
 from service.redaction import RedactingFilter, secrets_in
 from service.store import items as item_store
+from service.store import leases as lease_store
 from service.store import runs as run_store
 from service.store import sources as source_store
 from service.store import sync_state
-from service.sync.owner import current_owner, is_other_live_process
+from service.store.leases import Held, StaleFence
+from service.sync.owner import new_owner
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR_DETAILS = 50
+DEFAULT_LEASE_TTL = timedelta(minutes=2)
+INTERRUPTED = "interrupted"
 
 
 class SyncAlreadyRunning(Exception):
-    """The source has a live run open; a second one is refused."""
+    """The source's lease is held (by this or another process); a second run is refused."""
 
-    def __init__(self, source: str, run_id: int) -> None:
-        super().__init__(f"a sync of {source!r} is already running (run {run_id})")
+    def __init__(self, source: str, run_id: int | None) -> None:
+        which = f" (run {run_id})" if run_id is not None else ""
+        super().__init__(f"a sync of {source!r} is already running{which}")
         self.source = source
         self.run_id = run_id
+
+
+class RunStopped(Exception):
+    """The runner was told to stop: the run ends after its last committed page."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class RunResult:
     items_removed: int
     requests: int
     error: str | None
+    retry_at: datetime | None = None
 
 
 class RequestTally:
@@ -81,34 +94,51 @@ class SyncRunner:
         sessions: sessionmaker[Session],
         clock: Clock,
         connectors: Mapping[str, type[Connector]],
+        *,
+        lease_ttl: timedelta = DEFAULT_LEASE_TTL,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._connectors = connectors
-        self._open_lock = threading.Lock()
-        self._active: set[int] = set()
+        self._lease_ttl = lease_ttl
+        self._owner = new_owner()
+        self._leases: dict[int, Held] = {}
+        self._stopping = threading.Event()
+
+    @property
+    def owner(self) -> str:
+        """The name this runner's leases and runs carry."""
+        return self._owner
+
+    def stop(self) -> None:
+        """Ask running syncs to end after their current page (commit, release the lease)."""
+        self._stopping.set()
 
     def open_run(self, source: SourceSettings, *, full: bool = False) -> int:
-        """Record a new `running` run and return its id (the API answers with it at once).
+        """Claim the source's lease and record a new `running` run; returns its id (the API
+        answers with it at once).
 
-        Raises SyncAlreadyRunning while another live run of the source is open; a run
-        left open by a process that died is closed as interrupted first.
+        Raises SyncAlreadyRunning while the lease is held. Runs left open by a process
+        whose lease lapsed (one that died) are closed as interrupted.
         """
-        with self._open_lock, self._sessions.begin() as session:
-            source_store.ensure(session, source.name, source.kind)
-            now = self._clock.now()
-            current = run_store.running(session, source.name)
-            if current is not None:
-                if current.id in self._active or is_other_live_process(current.owner):
-                    raise SyncAlreadyRunning(source.name, current.id)
-                run_store.interrupt(current, now)
-            run = run_store.start(session, source.name, now, full=full, owner=current_owner())
-            self._active.add(run.id)
-            return run.id
+        self._ensure_source(source)
+        with self._sessions.begin() as session:
+            held = lease_store.claim(session, source.name, self._owner, self._lease_ttl)
+            if held is None:
+                current = run_store.running(session, source.name)
+                raise SyncAlreadyRunning(source.name, current[-1].id if current else None)
+            now = self._clock.now()  # after the claim: later than the last holder's finish
+            for orphan in run_store.running(session, source.name):
+                run_store.interrupt(orphan, now)
+            run = run_store.start(session, source.name, now, full=full, owner=self._owner)
+        self._leases[run.id] = held
+        return run.id
 
-    def sync(self, source: SourceSettings, *, full: bool = False) -> RunResult:
+    def sync(
+        self, source: SourceSettings, *, full: bool = False, reconcile: bool = True
+    ) -> RunResult:
         """Open a run for `source` and carry it out."""
-        return self.run(self.open_run(source, full=full), source, full=full)
+        return self.run(self.open_run(source, full=full), source, full=full, reconcile=reconcile)
 
     def run(
         self,
@@ -118,69 +148,79 @@ class SyncRunner:
         full: bool = False,
         reconcile: bool = True,
     ) -> RunResult:
-        """Carry out an opened run: pages with their history, then reconciliation."""
-        with self._sessions() as session:
-            if run_store.get(session, run_id) is None:
-                raise LookupError(f"sync run {run_id} does not exist")
+        """Carry out a run this runner opened: pages with their history, then (when asked)
+        reconciliation; the lease is released at the end."""
+        held = self._leases.get(run_id)
+        if held is None:
+            raise LookupError(f"sync run {run_id} was not opened by this runner")
         try:
-            return self._carry_out(run_id, source, full=full, reconcile=reconcile)
+            return self._carry_out(_Run(run_id, held, source), full=full, reconcile=reconcile)
         finally:
-            self._active.discard(run_id)
+            del self._leases[run_id]
 
-    def _carry_out(
-        self, run_id: int, source: SourceSettings, *, full: bool, reconcile: bool
-    ) -> RunResult:
-        tally = RequestTally()
-        progress = _Progress()
+    def _ensure_source(self, source: SourceSettings) -> None:
+        """Create the source row; a replica creating it at the same moment is fine."""
+        try:
+            with self._sessions.begin() as session:
+                source_store.ensure(session, source.name, source.kind)
+        except IntegrityError:
+            log.debug("source %s was created concurrently", source.name)
+
+    def _carry_out(self, run: _Run, *, full: bool, reconcile: bool) -> RunResult:
+        source = run.source
         redact = RedactingFilter(secrets_in(source.connector)).redact
         connector: Connector | None = None
         try:
             connector = self._connectors[source.kind](
-                source.connector, connector_context(self._clock, tally)
+                source.connector, connector_context(self._clock, run.tally)
             )
             if full:
                 with self._sessions.begin() as session:
+                    lease_store.renew(session, run.held, self._lease_ttl)
                     sync_state.clear(session, source.name)
-            seen = self._pages(run_id, source.name, connector, tally, progress, full)
+            seen = self._pages(run, connector, full)
             if reconcile:
-                progress.removed = self._reconcile(source.name, connector, seen)
-            status = "partial" if progress.item_errors else "success"
-            return self._finish(run_id, tally, progress, status)
+                self._stop_point(run)
+                run.progress.removed = self._reconcile(run, connector, seen)
+            status = "partial" if run.progress.item_errors else "success"
+            return self._finish(run, status, reconciled=reconcile)
         except RateLimited as error:
             wait = _retry_at(error, self._clock.now())
             message = redact(_describe(error))
-            return self._finish(
-                run_id, tally, progress, "rate_limited", message, "rate_limited", wait
-            )
+            return self._finish(run, "rate_limited", message, "rate_limited", retry_at=wait)
         except (AuthError, ConfigError) as error:
-            message = redact(_describe(error))
-            return self._finish(run_id, tally, progress, "failed", message, "misconfigured")
+            return self._finish(run, "failed", redact(_describe(error)), "misconfigured")
         except ConnectorError as error:
-            message = redact(_describe(error))
-            return self._finish(run_id, tally, progress, "failed", message, "tracker")
+            return self._finish(run, "failed", redact(_describe(error)), "tracker")
+        except (StaleFence, RunStopped) as error:
+            return self._finish(run, "failed", f"{INTERRUPTED}: {error}", INTERRUPTED)
+        except KeyboardInterrupt:
+            self._finish(run, "failed", f"{INTERRUPTED}: stopped by the user", INTERRUPTED)
+            raise
         except Exception as error:
             log.exception("sync of %s failed unexpectedly", source.name)
-            message = redact(_describe(error))
-            return self._finish(run_id, tally, progress, "failed", message, "internal")
+            return self._finish(run, "failed", redact(_describe(error)), "internal")
         finally:
             if connector is not None:
                 connector.close()
 
-    def _pages(
-        self,
-        run_id: int,
-        source: str,
-        connector: Connector,
-        tally: RequestTally,
-        progress: _Progress,
-        full: bool,
-    ) -> set[str]:
-        """Commit each page with its items' tracker history and its new state, all at once.
+    def _stop_point(self, run: _Run) -> None:
+        """Between pages: end the run here when the runner is stopping."""
+        if self._stopping.is_set():
+            raise RunStopped(
+                f"the process stopped after {run.pages} committed page(s); "
+                "the next run resumes from there"
+            )
+
+    def _pages(self, run: _Run, connector: Connector, full: bool) -> set[str]:
+        """Commit each page with its items' tracker history and its new state, all at once,
+        after checking (and renewing) the lease's fence in the same transaction.
 
         History is fetched before the page's transaction opens (no network call holds a
         write lock), so a crash never leaves committed items without their history.
         Returns the external ids seen.
         """
+        source = run.source.name
         with self._sessions() as session:
             state = sync_state.load(session, source)
         seen: set[str] = set()
@@ -190,16 +230,20 @@ class SyncRunner:
             refs = sorted({ItemRef.of(i) for i in page.items if i.external_id in wanted}, key=_id)
             changes = list(connector.fetch_history(refs)) if refs else []
             with self._sessions.begin() as session:
+                lease_store.renew(session, run.held, self._lease_ttl)
                 changed = item_store.apply_page(session, source, page.items, self._clock.now())
                 item_store.replace_history(session, source, changes)
                 sync_state.save(session, source, page.partition, page.state)
-                progress.add_page(page, changed)
-                _record_progress(session, run_id, tally, progress)
+                run.progress.add_page(page, changed)
+                _record_progress(session, run)
+            run.pages += 1
             seen.update(item.external_id for item in page.items)
+            self._stop_point(run)
         return seen
 
-    def _reconcile(self, source: str, connector: Connector, seen: set[str]) -> int:
+    def _reconcile(self, run: _Run, connector: Connector, seen: set[str]) -> int:
         """Ask the connector about every tracked item this run did not see; mark the gone."""
+        source = run.source.name
         with self._sessions() as session:
             held = [
                 r for r in item_store.tracked_refs(session, source) if r.external_id not in seen
@@ -208,39 +252,90 @@ class SyncRunner:
             return 0
         removals = list(connector.reconcile(held))
         with self._sessions.begin() as session:
+            lease_store.renew(session, run.held, self._lease_ttl)
             return item_store.mark_removed(
                 session, source, [r.external_id for r in removals], self._clock.now()
             )
 
     def _finish(
         self,
-        run_id: int,
-        tally: RequestTally,
-        progress: _Progress,
+        run: _Run,
         status: str,
         message: str | None = None,
         error_kind: str | None = None,
+        *,
         retry_at: datetime | None = None,
+        reconciled: bool = False,
     ) -> RunResult:
+        """Record the outcome and release the lease in one transaction. A run whose lease
+        passed to another writes nothing: the new holder already closed its record."""
+        run_id, progress, tally = run.run_id, run.progress, run.tally
         with self._sessions.begin() as session:
-            run = run_store.get(session, run_id)
-            assert run is not None
-            _record_progress(session, run_id, tally, progress)
-            run.status = status
-            run.finished_at = self._clock.now()
-            run.items_removed = progress.removed
-            run.error = message
-            run.error_kind = error_kind
-            run.retry_at = retry_at
+            if not lease_store.release(session, run.held):
+                log.warning(
+                    "sync run %d of %s lost its lease before it finished", run_id, run.source.name
+                )
+                return run.result(status, message)
+            _record_progress(session, run)
+            record = run_store.get(session, run_id)
+            assert record is not None
+            record.status = status
+            record.finished_at = self._clock.now()
+            record.items_removed = progress.removed
+            record.error = message
+            record.error_kind = error_kind
+            record.retry_at = retry_at
+            record.reconciled = reconciled
+            log.log(  # the run's one log line (JSON: one object with these fields)
+                logging.INFO if status in ("success", "partial") else logging.WARNING,
+                "sync run %d of %s: %s (seen %d, changed %d, item errors %d, requests %d)",
+                run_id,
+                record.source,
+                status,
+                progress.items_seen,
+                progress.items_changed,
+                progress.item_errors,
+                tally.total,
+                extra={
+                    "event": "sync_run",
+                    "source": record.source,
+                    "run_id": run_id,
+                    "status": status,
+                    "duration_s": (record.finished_at - record.started_at).total_seconds(),
+                    "items_seen": progress.items_seen,
+                    "items_changed": progress.items_changed,
+                    "item_errors": progress.item_errors,
+                    "items_removed": progress.removed,
+                    "requests": tally.total,
+                    "error": message,
+                },
+            )
+        return run.result(status, message, retry_at)
+
+
+class _Run:
+    """One run in progress: its id, lease, source, and running totals."""
+
+    def __init__(self, run_id: int, held: Held, source: SourceSettings) -> None:
+        self.run_id = run_id
+        self.held = held
+        self.source = source
+        self.tally = RequestTally()
+        self.progress = _Progress()
+        self.pages = 0
+
+    def result(self, status: str, error: str | None, retry_at: datetime | None = None) -> RunResult:
+        progress = self.progress
         return RunResult(
-            run_id=run_id,
+            run_id=self.run_id,
             status=status,
             items_seen=progress.items_seen,
             items_changed=progress.items_changed,
             item_errors=progress.item_errors,
             items_removed=progress.removed,
-            requests=tally.total,
-            error=message,
+            requests=self.tally.total,
+            error=error,
+            retry_at=retry_at,
         )
 
 
@@ -262,17 +357,16 @@ class _Progress:
         self.error_details += [_describe_item_error(e) for e in page.errors[:room]]
 
 
-def _record_progress(
-    session: Session, run_id: int, tally: RequestTally, progress: _Progress
-) -> None:
-    run = run_store.get(session, run_id)
-    assert run is not None
-    run.items_seen = progress.items_seen
-    run.items_changed = progress.items_changed
-    run.item_errors = progress.item_errors
-    run.error_details = list(progress.error_details)
-    run.requests = tally.total
-    run.request_statuses = {str(code): n for code, n in sorted(tally.by_status.items())}
+def _record_progress(session: Session, run: _Run) -> None:
+    progress, tally = run.progress, run.tally
+    record = run_store.get(session, run.run_id)
+    assert record is not None
+    record.items_seen = progress.items_seen
+    record.items_changed = progress.items_changed
+    record.item_errors = progress.item_errors
+    record.error_details = list(progress.error_details)
+    record.requests = tally.total
+    record.request_statuses = {str(code): n for code, n in sorted(tally.by_status.items())}
 
 
 def _id(ref: ItemRef) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,3 +78,22 @@ def test_models_match_the_migrations(empty_engine: Engine) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_replicas_upgrading_at_once_migrate_one_after_another(empty_engine: Engine) -> None:
+    if empty_engine.dialect.name == "sqlite":
+        pytest.skip("SQLite is single-replica; the migration lock is PostgreSQL's")
+    url = empty_engine.url.render_as_string(hide_password=False)
+    script = (
+        "import sys; from service.db import make_engine; from service.migrate import upgrade; "
+        "upgrade(make_engine(sys.argv[1]))"
+    )
+    replicas = [
+        subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+
+    errors = [replica.communicate(timeout=60)[1].decode() for replica in replicas]
+
+    assert [replica.returncode for replica in replicas] == [0] * 4, errors
+    assert is_at_head(empty_engine)

@@ -11,6 +11,7 @@ from service.api.deps import AdminAccess, ServicesDep, SessionDep
 from service.api.errors import conflict, not_found
 from service.api.schemas import ErrorResponse, SourceList, SourceOut, SourceStatus, SyncStarted
 from service.store import item_queries
+from service.store import leases as lease_store
 from service.store import runs as run_store
 from service.store.models import SyncRun
 from service.sync.runner import SyncAlreadyRunning
@@ -22,9 +23,11 @@ OK_STATUSES = frozenset({"success", "partial", "rate_limited"})
 
 @router.get("/sources")
 def list_sources(services: ServicesDep, session: SessionDep) -> SourceList:
-    """Every configured source, in config order."""
+    """Every configured source, in config order. A source is syncing while its lease is
+    held; `next_run_at` comes from this process's scheduler (null when it runs none)."""
     names = [source.name for source in services.settings.sources]
-    running = run_store.running_sources(session, names)
+    running = run_store.running_sources(session, names) & lease_store.held_sources(session, names)
+    scheduler = services.scheduler
     latest = run_store.latest_by_source(session, names)
     succeeded = run_store.last_success_by_source(session, names)
     counts = item_queries.tracked_counts(session, names)
@@ -38,7 +41,7 @@ def list_sources(services: ServicesDep, session: SessionDep) -> SourceList:
                 last_sync_started_at=_started(latest.get(source.name)),
                 last_success_at=succeeded.get(source.name),
                 last_error=_error(latest.get(source.name)),
-                next_run_at=None,
+                next_run_at=None if scheduler is None else scheduler.next_run_at(source.name),
             )
             for source in services.settings.sources
         ]
@@ -60,7 +63,9 @@ def trigger_sync(
     services: ServicesDep,
     background: BackgroundTasks,
 ) -> SyncStarted:
-    """Start a sync of one source in the background; answers at once with the run id."""
+    """Start a sync of one source in the background; answers at once with the run id.
+
+    The run takes the source's lease, so it never overlaps a sync on any replica (409)."""
     source = services.settings.source(name)
     if source is None:
         raise not_found(f"no configured source named {name!r}")

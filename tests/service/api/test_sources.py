@@ -1,16 +1,23 @@
-"""Sources with their sync status, triggering a sync (202, 404, 409), and sync runs."""
+"""Sources with their sync status and next run, triggering a sync through the source's
+lease (202, 404, 409), and sync runs."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
 from connectors.errors import AuthError, BadResponse, RateLimited
+from service.app import create_app
 from service.store import runs as run_store
 from service.store import sources as source_store
-from tests.service.api.conftest import ADMIN, bearer
-from tests.support.owners import LIVE_ELSEWHERE, dead_owner
+from service.sync.runner import SyncRunner
+from tests.service.api.conftest import ADMIN, bearer, settings
+from tests.service.sync import mirror as sync_mirror
+from tests.support.scripted import CONNECTORS, AscendingConnector
+
+REPLICA = "replica-2:7:0a1b2c3d"
 
 SYNC = "/api/v1/sources/demo/sync"
 
@@ -64,29 +71,33 @@ def test_a_triggered_sync_answers_202_and_runs_in_the_background(admin, tracker,
     assert demo["last_success_at"] is not None
 
 
-def test_a_run_left_open_by_a_dead_process_is_closed_and_the_sync_starts(
+def replica_run(sessions, clock, name: str = "demo") -> int:
+    """A run opened by another replica, which keeps holding the source's lease."""
+    (chosen,) = [s for s in settings().sources if s.name == name]
+    return SyncRunner(sessions, clock, CONNECTORS).open_run(chosen)
+
+
+def test_a_run_left_open_by_a_dead_replica_is_closed_once_its_lease_expired(
     admin, sessions, clock, tracker
 ):
-    with sessions.begin() as session:
-        source_store.ensure(session, "demo", "scripted")
-        orphan = run_store.start(session, "demo", clock.now(), full=False, owner=dead_owner())
+    orphan = replica_run(sessions, clock)
+    assert admin.post(SYNC, headers=bearer(ADMIN)).status_code == 409
+    sync_mirror.expire_leases(sessions)
 
     response = admin.post(SYNC, headers=bearer(ADMIN))
 
     assert response.status_code == 202
     with sessions() as session:
-        closed = run_store.get(session, orphan.id)
+        closed = run_store.get(session, orphan)
         assert closed is not None
         assert closed.status == "failed"
         assert closed.error_kind == "interrupted"
 
 
-def test_a_source_is_syncing_while_a_run_is_open_and_a_second_sync_is_409(
+def test_a_source_is_syncing_while_another_replica_holds_its_lease_and_a_sync_is_409(
     admin, sessions, clock, tracker
 ):
-    with sessions.begin() as session:
-        source_store.ensure(session, "demo", "scripted")
-        run_store.start(session, "demo", clock.now(), full=False, owner=LIVE_ELSEWHERE)
+    replica_run(sessions, clock)
     assert source(admin)["status"] == "syncing"
     response = admin.post(SYNC, headers=bearer(ADMIN))
     assert response.status_code == 409
@@ -119,19 +130,33 @@ def test_syncing_an_unknown_source_is_404(admin):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_at_start_up_runs_of_dead_processes_are_closed_and_live_ones_kept(
-    make_client, sessions, clock
-):
-    with sessions.begin() as session:
-        source_store.ensure(session, "demo", "scripted")
-        source_store.ensure(session, "other", "scripted")
-        run_store.start(session, "demo", clock.now(), full=False, owner=dead_owner())
-        run_store.start(session, "other", clock.now(), full=False, owner=LIVE_ELSEWHERE)
-
-    client = make_client()
+def test_a_run_whose_lease_lapsed_is_no_longer_syncing(client, sessions, clock):
+    replica_run(sessions, clock)
+    replica_run(sessions, clock, "other")
+    sync_mirror.expire_leases(sessions)
+    replica_run(sessions, clock, "other")  # claimed again: closes the lapsed run, syncs
 
     statuses = {s["name"]: s["status"] for s in client.get("/api/v1/sources").json()["sources"]}
+
     assert statuses == {"demo": "failing", "other": "syncing"}
+
+
+def test_next_run_at_comes_from_the_scheduler_running_in_the_process(engine, clock):
+    app = create_app(
+        settings(),
+        engine=engine,
+        clock=clock,
+        connectors={"scripted": AscendingConnector},
+        scheduler=True,
+    )
+    scheduler = app.state.services.scheduler
+
+    sources = TestClient(app).get("/api/v1/sources").json()["sources"]  # lifespan not run
+
+    for listed in sources:
+        expected = scheduler.next_run_at(listed["name"])
+        assert expected is not None
+        assert listed["next_run_at"] == expected.isoformat().replace("+00:00", "Z")
 
 
 def test_sync_runs_are_newest_first_limited_and_filtered_by_source(admin, tracker, clock, sessions):
@@ -140,11 +165,11 @@ def test_sync_runs_are_newest_first_limited_and_filtered_by_source(admin, tracke
     with sessions.begin() as session:
         source_store.ensure(session, "other", "scripted")
         other = run_store.start(
-            session, "other", clock.now() + timedelta(minutes=5), full=False, owner=LIVE_ELSEWHERE
+            session, "other", clock.now() + timedelta(minutes=5), full=False, owner=REPLICA
         )
         source_store.ensure(session, "gone", "scripted")
         run_store.start(
-            session, "gone", clock.now() + timedelta(minutes=9), full=False, owner=LIVE_ELSEWHERE
+            session, "gone", clock.now() + timedelta(minutes=9), full=False, owner=REPLICA
         )
         other_id = other.id
     runs = admin.get("/api/v1/sync-runs").json()["runs"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.base import PartitionState
 from connectors.item import Item, ItemState, ItemType
 from service.store import sync_state
-from service.store.models import HistoryEntry, ItemKey, ItemOwner, SyncRun
+from service.store.models import HistoryEntry, ItemKey, ItemOwner, Lease, SyncRun
 from service.store.models import Item as Row
 
 
@@ -128,4 +130,19 @@ def runs(sessions: sessionmaker[Session], source: str = "demo") -> list[SyncRun]
     with sessions() as session:
         return list(
             session.scalars(select(SyncRun).where(SyncRun.source == source).order_by(SyncRun.id))
+        )
+
+
+def lease(sessions: sessionmaker[Session], source: str = "demo") -> Lease | None:
+    with sessions() as session:
+        return session.get(Lease, source)
+
+
+def expire_leases(sessions: sessionmaker[Session]) -> None:
+    """Let every lease's TTL pass (what happens while a killed process stays dead)."""
+    with sessions.begin() as session:
+        session.execute(
+            update(Lease)
+            .where(Lease.lease_until.is_not(None))
+            .values(lease_until=datetime(2000, 1, 1, tzinfo=UTC))
         )

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from connectors.item import ItemState
-from service.store import runs as run_store
 from tests.service.sync import mirror
 from tests.support.scripted import Crash
 
@@ -89,8 +88,7 @@ def test_tracker_history_lands_for_pages_committed_before_a_crash(
     tracker.crash_after_pages = 2
     with pytest.raises(Crash):
         runner.sync(source)
-    with sessions.begin() as session:
-        run_store.interrupt_orphans(session, clock.now())
+    mirror.expire_leases(sessions)
     clock.advance(600)
 
     runner.sync(source)

@@ -1,5 +1,5 @@
-"""Opening a run: one live run per source, orphans of dead processes closed, secrets kept
-out of the run's error."""
+"""Opening a run: one live run per source (its lease), runs of dead processes closed once
+their lease expired, secrets kept out of the run's error."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import pytest
 from pydantic import SecretStr
 
 from service.config import SourceSettings
-from service.store import runs as run_store
-from service.store import sources as source_store
-from service.sync.runner import SyncAlreadyRunning
+from service.sync.runner import SyncAlreadyRunning, SyncRunner
 from tests.service.sync import mirror
-from tests.support.scripted import KIND_ASC, ScriptedConfig
+from tests.support.scripted import CONNECTORS, KIND_ASC, Crash, ScriptedConfig
 
 CANARY = "canary-token-7f3a91"
 
@@ -35,18 +33,34 @@ def test_a_source_can_sync_again_once_its_run_finished(runner, source, tracker):
     assert second != first
 
 
-def test_a_run_this_runner_does_not_own_is_closed_as_interrupted(
+def test_another_runner_is_refused_while_the_lease_is_held(sessions, runner, source, clock):
+    first = runner.open_run(source)
+    replica = SyncRunner(sessions, clock, CONNECTORS)
+
+    with pytest.raises(SyncAlreadyRunning) as refused:
+        replica.sync(source)
+
+    assert refused.value.run_id == first
+
+
+def test_a_run_left_open_by_a_dead_process_is_closed_once_its_lease_expired(
     sessions, runner, source, tracker, clock
 ):
-    with sessions.begin() as session:
-        source_store.ensure(session, source.name, source.kind)
-        run_store.start(session, source.name, clock.now(), full=False, owner="gone-host-pid")
+    tracker.create()
+    tracker.crash_after_pages = 0
+    with pytest.raises(Crash):
+        SyncRunner(sessions, clock, CONNECTORS).sync(source)
+    with pytest.raises(SyncAlreadyRunning):
+        runner.sync(source)  # the dead process's lease has not expired yet
+    mirror.expire_leases(sessions)
 
     result = runner.sync(source)
 
     assert result.status == "success"
-    statuses = [mirror.run(sessions, run_id).status for run_id in (1, result.run_id)]
-    assert statuses == ["failed", "success"]
+    crashed, done = mirror.runs(sessions)
+    assert (crashed.status, crashed.error_kind) == ("failed", "interrupted")
+    assert crashed.finished_at == done.started_at
+    assert done.id == result.run_id
 
 
 def test_a_token_in_an_unexpected_error_never_reaches_the_run_record(sessions, runner, tracker):

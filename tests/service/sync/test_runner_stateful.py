@@ -18,7 +18,6 @@ from hypothesis.stateful import (
 
 from connectors.item import ItemState
 from service.clock import ManualClock
-from service.store import runs as run_store
 from service.sync.runner import SyncRunner
 from tests.conftest import NOW
 from tests.service.sync import mirror
@@ -115,8 +114,7 @@ class SyncMachine(RuleBasedStateMachine):
         try:
             self._sync()
         except scripted.Crash:
-            with self.sessions.begin() as session:
-                run_store.interrupt_orphans(session, self.clock.now())
+            mirror.expire_leases(self.sessions)
 
     def teardown(self):
         try:
