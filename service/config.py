@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -128,6 +128,7 @@ class Settings(_Strict):
     incident_pattern: RegexPattern = DEFAULT_INCIDENT_PATTERN
     reconcile_interval: Duration = timedelta(hours=1)
     lease_ttl: Duration = timedelta(minutes=2)
+    log_format: Literal["text", "json"] = "text"
     people: dict[str, list[str]] = Field(default_factory=dict)
     api: ApiSettings = Field(default_factory=ApiSettings)
     sources: list[SourceSettings] = Field(default_factory=list)

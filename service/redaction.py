@@ -23,10 +23,14 @@ _AUTHORIZATION = re.compile(
     re.IGNORECASE,
 )
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_STANDARD_FIELDS = frozenset(
+    [*vars(logging.LogRecord("", 0, "", 0, None, None, None)), "message", "asctime", "taskName"]
+)
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message, traceback and stack so no secret survives."""
+    """Rewrites each record's message, traceback, stack and `extra=` fields so no secret
+    survives (an extra that is not a number, bool or None becomes its redacted text)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -52,7 +56,15 @@ class RedactingFilter(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
+        for name, value in extra_fields(record).items():
+            if not isinstance(value, int | float | bool | None):
+                setattr(record, name, self.redact(str(value)))
         return True
+
+
+def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields a caller attached with `extra=`: everything not standard on a record."""
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD_FIELDS}
 
 
 def secret_values(settings: Settings) -> list[str]:
@@ -93,15 +105,22 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 _handler: logging.Handler | None = None
 
 
-def install(secrets: Iterable[str], level: int = logging.INFO) -> RedactingFilter:
-    """Log to stderr through a redacting filter; calling again replaces the previous setup."""
+def install(
+    secrets: Iterable[str],
+    level: int = logging.INFO,
+    formatter: logging.Formatter | None = None,
+) -> RedactingFilter:
+    """Log to stderr through a redacting filter; calling again replaces the previous setup.
+
+    `formatter` defaults to one plain-text line per record (service.logs has the JSON one).
+    """
     global _handler
     root = logging.getLogger()
     if _handler is not None:
         root.removeHandler(_handler)
     redactor = RedactingFilter(secrets)
     _handler = _StderrHandler()
-    _handler.setFormatter(logging.Formatter(_FORMAT))
+    _handler.setFormatter(formatter or logging.Formatter(_FORMAT))
     _handler.addFilter(redactor)
     root.addHandler(_handler)
     root.setLevel(level)

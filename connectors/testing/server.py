@@ -30,7 +30,12 @@ def serve(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
     sock.bind((host, 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1
+        app,
+        log_config=None,  # leave the process's logging alone; only quiet uvicorn's own logger
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
