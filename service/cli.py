@@ -1,4 +1,5 @@
-"""The `followthrough` command line: migrate, sync, items, serve, demo; the contract's exit codes.
+"""The `followthrough` command line: migrate, sync, items, serve, scheduler, demo; the contract's
+exit codes.
 
 Exit codes: 0 success; 1 a source failed (a sync run ended `failed` or `rate_limited`) or the
 database could not be used; 2 a configuration or usage error (message on stderr, no traceback).
@@ -7,11 +8,10 @@ database could not be used; 2 a configuration or usage error (message on stderr,
 from __future__ import annotations
 
 import ipaddress
-import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from connectors.base import Connector
 from connectors.registry import PluginLoadError, load_connectors
-from service import redaction
+from service import logs, redaction
 from service.clock import Clock, SystemClock
 from service.config import (
     ConfigError,
@@ -35,10 +35,12 @@ from service.config import (
     mask_database_url,
 )
 from service.db import make_engine, make_session_factory
+from service.metrics import params as metric_params
 from service.metrics.items import ItemView, item_scope, list_item_views
 from service.metrics.query import ITEM_PARAMS, BadParameter, build_item_query
+from service.metrics.summary import Summary, summary
 from service.migrate import current_revision, upgrade
-from service.sync.runner import RunResult, SyncAlreadyRunning, SyncRunner
+from service.sync.runner import DEFAULT_LEASE_TTL, RunResult, SyncAlreadyRunning, SyncRunner
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -103,7 +105,9 @@ def sync(
     targets = _targets(settings, source)
     with _database(settings) as engine:
         upgrade(engine)
-        outcomes = sync_sources(engine, connectors, targets, SystemClock(), full=full)
+        outcomes = sync_sources(
+            engine, connectors, targets, SystemClock(), full=full, lease_ttl=settings.lease_ttl
+        )
     if not outcomes:
         typer.echo("no sources are configured; nothing to sync")
         return
@@ -179,6 +183,80 @@ def items_table(views: Sequence[ItemView], as_of: datetime) -> Table:
 
 
 @app.command()
+def metrics(
+    ctx: typer.Context,
+    as_of: FilterOption = None,
+    start: Annotated[str | None, typer.Option("--from", show_default=False)] = None,
+    to: FilterOption = None,
+    owner: FilterOption = None,
+    source: FilterOption = None,
+    incident: FilterOption = None,
+    type: FilterOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The summary, as GET /api/v1/metrics/summary gives it (same parameters)."""
+    settings, _ = _load(ctx, config)
+    scope = item_scope(settings)
+    now = SystemClock().now()
+    raw = {"owner": owner, "source": source, "incident": incident, "type": type}
+    try:
+        filters = metric_params.parse_filters(raw, scope.sources)
+        instant = metric_params.parse_as_of(as_of, now)
+        window = metric_params.parse_window(start, to, instant)
+    except BadParameter as error:
+        _fail(f"--{error.param.replace('_', '-')}: {error.message}", EXIT_CONFIG)
+    with _database(settings) as engine, make_session_factory(engine)() as session:
+        found = summary(session, scope, filters, instant, window, now=now)
+    _console().print(summary_report(found))
+
+
+def summary_report(found: Summary) -> Table:
+    """The summary as one two-column table: counts, ages, buckets, types, completion."""
+    table = Table(title=f"summary as of {found.as_of:%Y-%m-%d %H:%M} UTC", show_header=False)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+
+    def days(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f} d"
+
+    def rate(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    c = found.completion
+    oldest = (
+        "-"
+        if found.oldest is None
+        else f"{escape(found.oldest.key)} ({found.oldest.age_days:.1f} d)"
+    )
+    rows = [
+        (
+            "active (open / in progress / blocked)",
+            f"{found.active} ({found.open} / {found.in_progress} / {found.blocked})",
+        ),
+        ("overdue", str(found.overdue)),
+        ("stale", str(found.stale)),
+        ("unowned", str(found.unowned)),
+        ("undated", str(found.undated)),
+        ("oldest", oldest),
+        ("age p50 / p90", f"{days(found.age_days.p50)} / {days(found.age_days.p90)}"),
+        ("age buckets", "  ".join(f"{k}: {v}" for k, v in found.age_buckets.items())),
+        ("by type", "  ".join(f"{k}: {v}" for k, v in found.by_type.items())),
+        (
+            f"created {c.start:%Y-%m-%d} to {c.end:%Y-%m-%d}",
+            f"{c.created} ({c.done} done, {c.wont_do} won't do)",
+        ),
+        ("completion rate / on time", f"{rate(c.completion_rate)} / {rate(c.on_time_rate)}"),
+        (
+            "time to close p50 / p90",
+            f"{days(c.time_to_close_days.p50)} / {days(c.time_to_close_days.p90)}",
+        ),
+    ]
+    for figure, value in rows:
+        table.add_row(figure, value)
+    return table
+
+
+@app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind.")] = DEFAULT_HOST,
@@ -188,10 +266,20 @@ def serve(
     ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Migrate the database, then serve the API (the scheduler arrives in a later release)."""
-    del no_scheduler  # accepted so deployments can pass it today; there is no scheduler yet
+    """Migrate the database (under a lock), then serve the API and poll the sources."""
     settings, connectors = _load(ctx, config)
-    _serve(settings, connectors, host, port)
+    _serve(settings, connectors, host, port, scheduler=not no_scheduler)
+
+
+@app.command()
+def scheduler(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Only the scheduler: migrate, then poll every source until SIGTERM or SIGINT."""
+    from service.scheduler import run_until_signalled
+
+    settings, connectors = _load(ctx, config)
+    with _database(settings) as engine:
+        upgrade(engine)
+        run_until_signalled(engine, settings, connectors)
 
 
 @app.command()
@@ -240,20 +328,21 @@ def sync_sources(
     clock: Clock,
     *,
     full: bool = False,
+    lease_ttl: timedelta = DEFAULT_LEASE_TTL,
 ) -> list[SyncOutcome]:
     """Sync each source in turn; a failed source is recorded and the next one still runs.
 
-    A source another live process is syncing is skipped (and counts as failed); a run left
-    open by a process that died is closed as interrupted first.
+    A source whose lease another sync holds is skipped (and counts as failed); a run left
+    open by a process that died is closed as interrupted once its lease has expired.
     """
-    runner = SyncRunner(make_session_factory(engine), clock, connectors)
+    runner = SyncRunner(make_session_factory(engine), clock, connectors, lease_ttl=lease_ttl)
     outcomes = []
     for source in sources:
         started = clock.now()
         try:
             result = runner.sync(source, full=full)
         except SyncAlreadyRunning as busy:
-            result = RunResult(busy.run_id, SKIPPED, 0, 0, 0, 0, 0, str(busy))
+            result = RunResult(busy.run_id or 0, SKIPPED, 0, 0, 0, 0, 0, str(busy))
         seconds = _seconds_between(started, clock.now())
         outcomes.append(SyncOutcome(source.name, result, seconds))
     return outcomes
@@ -334,10 +423,8 @@ def _load_path(path: Path) -> tuple[Settings, dict[str, type[Connector]]]:
 
 
 def _set_up_logging(settings: Settings) -> None:
-    """Redacted logging to stderr; Alembic's progress lines are left out (`migrate` prints
-    the revision itself)."""
-    redaction.install(redaction.secret_values(settings))
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    """Redacted logging to stderr, as text or JSON lines (`log_format`)."""
+    logs.set_up(settings)
 
 
 def _targets(settings: Settings, name: str | None) -> list[SourceSettings]:
@@ -364,7 +451,12 @@ def _database(settings: Settings) -> Iterator[Engine]:
 
 
 def _serve(
-    settings: Settings, connectors: Mapping[str, type[Connector]], host: str, port: int
+    settings: Settings,
+    connectors: Mapping[str, type[Connector]],
+    host: str,
+    port: int,
+    *,
+    scheduler: bool = False,
 ) -> None:
     warning = exposure_warning(host, settings)
     if warning:
@@ -373,14 +465,18 @@ def _serve(
 
     with _database(settings) as engine:
         upgrade(engine)
-        run_server(create_app(settings, engine=engine, connectors=connectors), host, port)
+        application = create_app(
+            settings, engine=engine, connectors=connectors, scheduler=scheduler
+        )
+        run_server(application, host, port)
 
 
 def run_server(application: FastAPI, host: str, port: int) -> None:
     """Serve `application` with uvicorn until interrupted; logging stays ours (redacted)."""
     import uvicorn
 
-    uvicorn.run(application, host=host, port=port, log_config=None)
+    # access_log off: the app's own request log leaves out query strings (service.logs)
+    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
 
 
 def _console() -> Console:

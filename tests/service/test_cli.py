@@ -22,6 +22,7 @@ from service.db import make_engine, make_session_factory
 from service.migrate import head_revision, is_at_head
 from service.store.models import Item, SyncRun
 from service.sync.runner import SyncRunner
+from tests.service.sync.mirror import expire_leases
 from tests.support import scripted
 
 SOURCES = ("alpha", "beta")
@@ -250,7 +251,9 @@ def test_sync_full_records_full_runs(database_url, tmp_path, trackers):
     engine.dispose()
 
 
-def test_sync_closes_runs_a_dead_process_left_running_on_sqlite(tmp_path, trackers, clock):
+def test_sync_closes_a_run_a_dead_process_left_running_once_its_lease_expired(
+    tmp_path, trackers, clock
+):
     url = f"sqlite:///{tmp_path / 'orphans.db'}"
     config = write_config(tmp_path, url)
     assert invoke("migrate", "--config", str(config)).exit_code == 0
@@ -258,6 +261,8 @@ def test_sync_closes_runs_a_dead_process_left_running_on_sqlite(tmp_path, tracke
     sessions = make_session_factory(engine)
     alpha = load_settings(config, load_connectors(), env={}).sources[0]
     orphan = SyncRunner(sessions, clock, load_connectors()).open_run(alpha)
+    assert invoke("sync", "--config", str(config)).exit_code == 1  # alpha's lease is held
+    expire_leases(sessions)
     result = invoke("sync", "--config", str(config))
     assert result.exit_code == 0, result.output
     with sessions() as session:
@@ -298,8 +303,9 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Stand-ins for the app factory and uvicorn: records what would be served, serves nothing."""
     calls: dict[str, Any] = {}
 
-    def create_app(settings: Any, *, engine: Any = None, **_: Any) -> str:
+    def create_app(settings: Any, *, engine: Any = None, scheduler: bool = False, **_: Any) -> str:
         calls["settings"], calls["engine_at_head"] = settings, is_at_head(engine)
+        calls["scheduler"] = scheduler
         return "the-app"
 
     def run_server(application: Any, host: str, port: int) -> None:
@@ -316,7 +322,15 @@ def test_serve_migrates_then_serves_the_app_on_loopback_by_default(tmp_path, ser
     assert result.exit_code == 0, result.output
     assert served["engine_at_head"] is True
     assert served["served"] == ("the-app", "127.0.0.1", 8000)
+    assert served["scheduler"] is False
     assert "WARNING" not in result.output
+
+
+def test_serve_runs_the_scheduler_in_process_by_default(tmp_path, served):
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 's.db'}")
+    result = invoke("serve", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert served["scheduler"] is True
 
 
 def test_serve_on_all_interfaces_without_read_tokens_warns(tmp_path, served):
