@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import helm_python as helm
 import jsonschema
 import pytest
 import yaml
@@ -109,8 +110,6 @@ def test_the_default_config_is_a_valid_followthrough_config():
 
 
 # Rendering with Helm's own template engine (Helm v4 SDK, bundled by helm-python-sdk).
-
-helm = pytest.importorskip("helm_python", reason="helm-python-sdk (Helm's engine) is absent")
 
 
 def render(overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:

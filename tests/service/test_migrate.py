@@ -16,7 +16,7 @@ from sqlalchemy import Engine, inspect
 from service.db import make_engine
 from service.migrate import current_revision, downgrade, head_revision, is_at_head, upgrade
 from service.store.models import Base
-from tests.conftest import postgres_url
+from tests.conftest import require_postgres_url
 
 MIRROR_TABLES = {t.name for t in Base.metadata.sorted_tables}
 
@@ -29,10 +29,7 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
         engine.dispose()
         return
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL tests need FOLLOWTHROUGH_TEST_POSTGRES_URL")
-    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    admin = make_engine(require_postgres_url()).execution_options(isolation_level="AUTOCOMMIT")
     name = f"ft_migrate_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
@@ -80,9 +77,8 @@ def test_models_match_the_migrations(empty_engine: Engine) -> None:
     assert differences == []
 
 
+@pytest.mark.parametrize("empty_engine", ["postgresql"], indirect=True)  # SQLite: one replica
 def test_replicas_upgrading_at_once_migrate_one_after_another(empty_engine: Engine) -> None:
-    if empty_engine.dialect.name == "sqlite":
-        pytest.skip("SQLite is single-replica; the migration lock is PostgreSQL's")
     url = empty_engine.url.render_as_string(hide_password=False)
     script = (
         "import sys; from service.db import make_engine; from service.migrate import upgrade; "
