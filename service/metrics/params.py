@@ -21,6 +21,8 @@ from service.metrics.query import (
     TypeFilter,
     parse_choice,
     parse_instant,
+    parse_source,
+    parse_text,
 )
 
 DEFAULT_WINDOW = timedelta(days=90)
@@ -80,14 +82,10 @@ class Period:
 
 def parse_filters(params: Mapping[str, str | None], sources: Collection[str]) -> MetricFilters:
     """`source` (a configured name), `owner`, `incident`, `type` from raw strings."""
-    source = _text(params.get("source"), "source")
-    if source is not None and source not in sources:
-        known = ", ".join(sorted(sources)) or "none"
-        raise BadParameter("source", f"unknown source {source!r} (configured: {known})")
     return MetricFilters(
-        source=source,
-        owner=_text(params.get("owner"), "owner"),
-        incident=_text(params.get("incident"), "incident"),
+        source=parse_source(params.get("source"), sources),
+        owner=parse_text(params.get("owner"), "owner"),
+        incident=parse_text(params.get("incident"), "incident"),
         type=parse_choice(TypeFilter, params.get("type"), "type"),
     )
 
@@ -147,11 +145,3 @@ def _step(unit: Interval, day: date, count: int) -> date:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
-
-
-def _text(value: str | None, param: str) -> str | None:
-    if value is None:
-        return None
-    if not value.strip():
-        raise BadParameter(param, "must not be empty")
-    return value

@@ -139,10 +139,7 @@ def build_item_query(
     if unknown:
         raise TypeError(f"not item list parameters: {', '.join(sorted(unknown))}")
     get = params.get
-    source = _text(get("source"), "source")
-    if source is not None and source not in sources:
-        known = ", ".join(sorted(sources)) or "none"
-        raise BadParameter("source", f"unknown source {source!r} (configured: {known})")
+    source = parse_source(get("source"), sources)
     filters = ItemFilters(
         state=parse_choice(StateFilter, get("state"), "state") or StateFilter.ACTIVE,
         include_removed=parse_bool(get("include_removed"), "include_removed") or False,
@@ -151,11 +148,11 @@ def build_item_query(
         unowned=parse_bool(get("unowned"), "unowned"),
         undated=parse_bool(get("undated"), "undated"),
         flag=parse_choice(FlagCode, get("flag"), "flag"),
-        owner=_text(get("owner"), "owner"),
+        owner=parse_text(get("owner"), "owner"),
         source=source,
-        incident=_text(get("incident"), "incident"),
+        incident=parse_text(get("incident"), "incident"),
         type=parse_choice(TypeFilter, get("type"), "type"),
-        key=_text(get("key"), "key"),
+        key=parse_text(get("key"), "key"),
     )
     sort = parse_choice(Sort, get("sort"), "sort") or Sort.OLDEST_FIRST
     as_of = get("as_of")
@@ -225,7 +222,17 @@ def parse_choice(enum: type[E], value: str | None, param: str) -> E | None:
         raise BadParameter(param, f"{value!r} is not one of: {allowed}") from None
 
 
-def _text(value: str | None, param: str) -> str | None:
+def parse_source(value: str | None, sources: Collection[str]) -> str | None:
+    """A configured source's name; None when absent."""
+    source = parse_text(value, "source")
+    if source is not None and source not in sources:
+        known = ", ".join(sorted(sources)) or "none"
+        raise BadParameter("source", f"unknown source {source!r} (configured: {known})")
+    return source
+
+
+def parse_text(value: str | None, param: str) -> str | None:
+    """A non-blank string; None when absent."""
     if value is None:
         return None
     if not value.strip():

@@ -305,16 +305,25 @@ def filter_conditions(at: ItemsAt, query: ItemQuery, scope: ItemScope) -> list[C
         found.append(flag_sql(f.flag, c, as_of, days))
     if f.owner is not None:
         found.append(_owner_matches(at, scope.people.names_for(f.owner)))
-    if f.source is not None:
-        found.append(Item.source == f.source)
-    if f.incident is not None:
-        found.append(Item.incident == f.incident)
-    if f.type is TypeFilter.NONE:
-        found.append(Item.type.is_(None))
-    elif f.type is not None:
-        found.append(Item.type == f.type.value)
+    found += fixed_conditions(f.source, f.incident, f.type)
     if f.key is not None:
         found.append(exists().where(ItemKey.item_id == Item.id, ItemKey.key == f.key))
+    return found
+
+
+def fixed_conditions(
+    source: str | None, incident: str | None, item_type: TypeFilter | None
+) -> list[ColumnElement[bool]]:
+    """The filters on values without history (source, incident, type), on `Item`."""
+    found: list[ColumnElement[bool]] = []
+    if source is not None:
+        found.append(Item.source == source)
+    if incident is not None:
+        found.append(Item.incident == incident)
+    if item_type is TypeFilter.NONE:
+        found.append(Item.type.is_(None))
+    elif item_type is not None:
+        found.append(Item.type == item_type.value)
     return found
 
 

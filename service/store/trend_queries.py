@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 
 from service.metrics.definitions import ACTIVE_STATES
 from service.metrics.params import Interval, MetricFilters
-from service.metrics.query import TypeFilter
 from service.metrics.sqlfuncs import at_midnight_of, month_start, week_start
-from service.store.item_queries import ItemScope
+from service.store.item_queries import ItemScope, fixed_conditions
 from service.store.metric_queries import Selection
 from service.store.models import HistoryEntry, Item
 from service.store.types import UTCDateTime
@@ -165,13 +164,7 @@ def _day(value: object) -> date:
 
 def item_conditions(scope: ItemScope, filters: MetricFilters) -> list[ColumnElement[bool]]:
     """The filters that do not change over time (source, incident, type) on `Item`."""
-    found: list[ColumnElement[bool]] = [Item.source.in_(list(scope.sources))]
-    if filters.source is not None:
-        found.append(Item.source == filters.source)
-    if filters.incident is not None:
-        found.append(Item.incident == filters.incident)
-    if filters.type is TypeFilter.NONE:
-        found.append(Item.type.is_(None))
-    elif filters.type is not None:
-        found.append(Item.type == filters.type.value)
-    return found
+    return [
+        Item.source.in_(list(scope.sources)),
+        *fixed_conditions(filters.source, filters.incident, filters.type),
+    ]
