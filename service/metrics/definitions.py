@@ -13,9 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, not_, true
+from sqlalchemy import ColumnElement, and_, literal, not_, true
 
-from service.metrics.sqlfuncs import days_between, whole_days_between
 from service.store.types import UTCDateTime
 
 ACTIVE_STATES = ("open", "in_progress", "blocked")
@@ -153,17 +152,8 @@ def active_sql(c: ItemColumns) -> ColumnElement[bool]:
     return c.state.in_(ACTIVE_STATES)
 
 
-def age_days_sql(c: ItemColumns, as_of: datetime) -> ColumnElement[float]:
-    return days_between(literal(as_of, UTCDateTime()), c.created_at)
-
-
 def overdue_sql(c: ItemColumns, as_of: datetime) -> ColumnElement[bool]:
     return and_(active_sql(c), c.due_date.is_not(None), c.due_date < utc_date(as_of))
-
-
-def days_overdue_sql(c: ItemColumns, as_of: datetime) -> ColumnElement[int | None]:
-    whole = whole_days_between(literal(utc_date(as_of)), c.due_date)
-    return case((overdue_sql(c, as_of), whole), else_=None)
 
 
 def stale_sql(c: ItemColumns, as_of: datetime, stale_after_days: int) -> ColumnElement[bool]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, Integer
+from sqlalchemy import Boolean, Date, Float
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -21,14 +21,6 @@ class days_between(FunctionElement[float]):  # noqa: N801 (SQL function naming)
     type = Float()
     inherit_cache = True
     name = "days_between"
-
-
-class whole_days_between(FunctionElement[int]):  # noqa: N801
-    """Whole days from the second date to the first (`later - earlier`), an integer."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "whole_days_between"
 
 
 class text_as_date(FunctionElement[date]):  # noqa: N801
@@ -53,18 +45,6 @@ def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any
 def _days_between_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = _args(element, compiler, **kw)
     return f"(CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION) / 86400.0)"
-
-
-@compiles(whole_days_between)
-def _whole_days_sqlite(element: whole_days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = _args(element, compiler, **kw)
-    return f"CAST(round(julianday({later}) - julianday({earlier})) AS INTEGER)"
-
-
-@compiles(whole_days_between, "postgresql")
-def _whole_days_postgresql(element: whole_days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = _args(element, compiler, **kw)
-    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
 
 
 @compiles(text_as_date)

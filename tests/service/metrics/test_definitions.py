@@ -162,9 +162,7 @@ def test_sql_definitions_agree_with_the_python_reference(sessions, seed):
             c = view.columns
             statement = view.select(
                 Row.id,
-                d.age_days_sql(c, as_of),
                 d.overdue_sql(c, as_of),
-                d.days_overdue_sql(c, as_of),
                 d.stale_sql(c, as_of, 30),
                 d.unowned_sql(c),
                 d.undated_sql(c),
@@ -185,11 +183,9 @@ def test_sql_definitions_agree_with_the_python_reference(sessions, seed):
                     updated_at=record.updated_at,
                 )
                 expected_flags = {f.code for f in d.flags(values, as_of, 30)}
-                assert row[1] == pytest.approx(d.age_days(record.created_at, as_of), abs=1e-6)
-                assert bool(row[2]) == d.is_overdue(record.state, record.due_date, as_of)
-                assert row[3] == d.days_overdue(record.state, record.due_date, as_of)
-                assert bool(row[4]) == d.is_stale(record.state, record.updated_at, as_of, 30)
-                assert bool(row[5]) == d.is_unowned(record.state, record.owners)
-                assert bool(row[6]) == d.is_undated(record.state, record.due_date)
-                sql_flags = {code for code, on in zip(FlagCode, row[7:], strict=True) if on}
+                assert bool(row[1]) == d.is_overdue(record.state, record.due_date, as_of)
+                assert bool(row[2]) == d.is_stale(record.state, record.updated_at, as_of, 30)
+                assert bool(row[3]) == d.is_unowned(record.state, record.owners)
+                assert bool(row[4]) == d.is_undated(record.state, record.due_date)
+                sql_flags = {code for code, on in zip(FlagCode, row[5:], strict=True) if on}
                 assert sql_flags == expected_flags, (as_of, record)
