@@ -81,6 +81,26 @@ class Removal:
     reason: str
 
 
+@dataclass(frozen=True)
+class CommentWindow:
+    """Where to look for the comment explaining a decision: one item and a time span."""
+
+    item: ItemRef
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A tracker comment on an item, as plain text; `author` is a display name, never an
+    email address."""
+
+    external_id: str
+    at: datetime
+    author: str | None
+    body: str
+
+
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
 RequestObserver = Callable[[int], None]
