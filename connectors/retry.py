@@ -42,7 +42,7 @@ _RATE_LIMIT_BUCKETS = (
 )
 
 _GRAPHQL_RATE_LIMITED = "ratelimited"
-_GRAPHQL_AUTH_KINDS = frozenset({"authenticationerror", "forbidden"})
+_GRAPHQL_AUTH_KINDS = frozenset({"authenticationerror", "unauthenticated", "forbidden"})
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlsplit
 
 from connectors.extract import (
@@ -24,8 +24,8 @@ from connectors.extract import (
     has_blocked_label,
     incident_ref,
     item_type,
-    parse_timestamp,
 )
+from connectors.fields import optional_text, optional_timestamp, text, timestamp, timestamp_field
 from connectors.item import Item, ItemState
 
 WONT_DO_REASONS = frozenset({"not_planned", "duplicate"})
@@ -45,19 +45,19 @@ def normalize(
     if is_pull_request(raw):
         raise ValueError("pull_request: a pull request is not an item")
     labels = label_names(raw)
-    title = _str(raw, "title")
-    body = _optional_str(raw, "body")
+    title = text(raw, "title")
+    body = optional_text(raw, "body")
     closed = _state(raw) == "closed"
-    reason = _optional_str(raw, "state_reason")
+    reason = optional_text(raw, "state_reason")
     return Item(
-        external_id=_str(raw, "node_id", non_empty=True),
+        external_id=text(raw, "node_id", non_empty=True),
         key=issue_key(raw),
-        url=_str(raw, "html_url", non_empty=True),
+        url=text(raw, "html_url", non_empty=True),
         title=title,
         state=_item_state(closed, reason, _blocked_by(raw) > 0 or has_blocked_label(labels)),
         raw_status=(f"closed ({reason})" if reason else "closed") if closed else "open",
-        created_at=_timestamp(raw, "created_at"),
-        updated_at=_timestamp(raw, "updated_at"),
+        created_at=timestamp_field(raw, "created_at"),
+        updated_at=timestamp_field(raw, "updated_at"),
         partition=partition,
         resolution=reason if closed else None,
         type=item_type(labels),
@@ -65,7 +65,7 @@ def normalize(
         owners=_owners(raw),
         priority=_priority(labels),
         due_date=_milestone_due(raw) or due_from_body(body) or due_from_labels(labels),
-        resolved_at=_optional_timestamp(raw, "closed_at") if closed else None,
+        resolved_at=optional_timestamp(raw, "closed_at") if closed else None,
         labels=labels,
     )
 
@@ -171,40 +171,4 @@ def _milestone_due(raw: Mapping[str, object]) -> date | None:
     due_on = milestone.get("due_on")
     if due_on is None:
         return None
-    return _parse(due_on, "milestone.due_on").date()
-
-
-def _str(raw: Mapping[str, object], name: str, *, non_empty: bool = False) -> str:
-    value = raw.get(name)
-    if not isinstance(value, str):
-        raise ValueError(f"{name}: expected a string, got {type(value).__name__}")
-    if non_empty and not value.strip():
-        raise ValueError(f"{name}: is empty")
-    return value
-
-
-def _optional_str(raw: Mapping[str, object], name: str) -> str | None:
-    value = raw.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"{name}: expected a string or null, got {type(value).__name__}")
-    return value
-
-
-def _timestamp(raw: Mapping[str, object], name: str) -> datetime:
-    value = raw.get(name)
-    if value is None:
-        raise ValueError(f"{name}: missing")
-    return _parse(value, name)
-
-
-def _parse(value: object, name: str) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError(f"{name}: not a timestamp: {value!r}")
-    try:
-        return parse_timestamp(value)
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
-
-
-def _optional_timestamp(raw: Mapping[str, object], name: str) -> datetime | None:
-    return None if raw.get(name) is None else _timestamp(raw, name)
+    return timestamp(due_on, "milestone.due_on").date()

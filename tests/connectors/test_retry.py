@@ -228,7 +228,12 @@ def test_graphql_rate_limit_takes_its_timing_from_the_headers():
 
 @pytest.mark.parametrize(
     "extensions",
-    [{"type": "authentication error"}, {"code": "AUTHENTICATION_ERROR"}, {"type": "forbidden"}],
+    [
+        {"type": "authentication error"},
+        {"code": "AUTHENTICATION_ERROR"},
+        {"code": "UNAUTHENTICATED"},
+        {"type": "forbidden"},
+    ],
 )
 def test_graphql_authentication_errors_are_auth_errors(extensions):
     error = graphql([{"message": "Authentication required", "extensions": extensions}])
