@@ -76,6 +76,7 @@ def source_for(url: str) -> SourceSettings:
 @dataclass(frozen=True)
 class Measurement:
     first: int
+    comments: int
     floor: int
     rate: float
     poll: list[RecordedRequest]
@@ -86,7 +87,7 @@ def measure(labelled: int) -> Measurement:
     fake = seeded(labelled)
     floor = floor_requests(fake)
     rates: list[float] = []
-    first_requests = 0
+    first_requests = comment_requests = 0
     with serve(fake.app) as url, tempfile.TemporaryDirectory() as directory:
         source = source_for(url)
         for repeat in range(REPEATS):
@@ -100,6 +101,9 @@ def measure(labelled: int) -> Measurement:
             assert result.status == "success", result.error
             rates.append(result.items_seen / elapsed)
             first_requests = len(fake.requests) - before
+            comment_requests = sum(
+                1 for r in fake.requests[before:] if r.path.endswith("/comments")
+            )
         before = len(fake.requests)
         runner.run(runner.open_run(source), source, reconcile=False)
         poll = fake.requests[before:]
@@ -107,7 +111,9 @@ def measure(labelled: int) -> Measurement:
         runner.sync(source)
         one_shot = fake.requests[before:]
         engine.dispose()
-    return Measurement(first_requests, floor, statistics.median(rates), poll, one_shot)
+    return Measurement(
+        first_requests, comment_requests, floor, statistics.median(rates), poll, one_shot
+    )
 
 
 def main() -> None:
@@ -117,9 +123,11 @@ def main() -> None:
         statuses = Counter(int(r.status) for r in m.poll)
         sweep = len(m.one_shot) - len(m.poll)
         print(f"{labelled:>6} labelled ({labelled * 3} unlabelled, {labelled // 2} PRs, 2 repos)")
+        listing = m.first - m.comments
         print(
-            f"  first sync requests   {m.first:>5}   floor Σ⌈labelled incl. PRs/100⌉ = {m.floor}"
-            f"  ({m.first - m.floor:+d})"
+            f"  first sync requests   {m.first:>5}   listing {listing}, floor Σ⌈labelled incl."
+            f" PRs/100⌉ = {m.floor} ({listing - m.floor:+d}); comment searches {m.comments}"
+            " (one per item already wont_do)"
         )
         print(f"  first sync speed      {m.rate:>8,.0f} items/s")
         print(f"  no-change poll        {len(m.poll):>5} requests, statuses {dict(statuses)}")

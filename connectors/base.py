@@ -92,8 +92,8 @@ class CommentWindow:
 
 @dataclass(frozen=True)
 class Comment:
-    """A tracker comment on an item, as plain text; `author` is a display name, never an
-    email address."""
+    """A tracker comment on an item, as plain text; `external_id` is the item's (as in
+    `Change`), `author` a display name, never an email address."""
 
     external_id: str
     at: datetime
@@ -142,6 +142,14 @@ class Connector(Protocol):
         """Yield tracker-recorded changes of state, owner and due date for these items.
 
         Called only for items that are new or whose state, owner or due date changed.
+        """
+        ...
+
+    def fetch_comments(self, windows: Sequence[CommentWindow]) -> Iterator[Comment]:
+        """Yield the comments on each window's item created within [start, end].
+
+        Called only for items newly closed as wont_do, to find the reason for the decision;
+        batched where the API allows. An item that is gone yields nothing.
         """
         ...
 

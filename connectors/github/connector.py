@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.base import (
+    Comment,
+    CommentWindow,
     Context,
     ItemError,
     ItemRef,
@@ -26,6 +28,7 @@ from connectors.base import (
 from connectors.config import ConnectorConfig
 from connectors.errors import BadResponse
 from connectors.github.client import GONE_STATUSES, GitHubClient, Response
+from connectors.github.comments import comments_in
 from connectors.github.config import GitHubConfig
 from connectors.github.history import changes_from_events
 from connectors.github.listing import Partition, issues, walk
@@ -42,6 +45,7 @@ MAX_PASSES = 2
 """Listings per partition and run: the changes, then one confirming pass from the new
 `since` whose ETag the next poll sends (a second move leaves no ETag)."""
 EVENTS_PAGE = "100"
+COMMENTS_PAGE = "100"
 
 
 class GitHubConnector:
@@ -86,6 +90,21 @@ class GitHubConnector:
                 events += [event for event in response.data if isinstance(event, Mapping)]
             current, raw = self._listed.get(ref.external_id, (None, None))
             yield from changes_from_events(ref.external_id, events, current, raw)
+
+    def fetch_comments(self, windows: Sequence[CommentWindow]) -> Iterator[Comment]:
+        """One listing per item (GitHub has no batch): its comments updated since the
+        window's start, kept when created within the window."""
+        for window in windows:
+            repo, number = _split_key(window.item.key)
+            path = f"/repos/{repo}/issues/{number}/comments"
+            params = {"since": _iso(window.start), "per_page": COMMENTS_PAGE}
+            what = f"GitHub issue {window.item.key} comments"
+            for response in self._client.pages(path, params, what=what):
+                if response.status in GONE_STATUSES:
+                    break
+                if not isinstance(response.data, list):
+                    raise BadResponse(f"{what}: the comments listing is not a JSON list")
+                yield from comments_in(window, response.data)
 
     def reconcile(self, items: Sequence[ItemRef]) -> Iterator[Removal]:
         by_partition: dict[str, list[ItemRef]] = {}
@@ -193,6 +212,11 @@ def _split_key(key: str) -> tuple[str, int]:
     """`owner/repo#number` as (`owner/repo`, number)."""
     repo, _, number = key.rpartition("#")
     return repo, int(number)
+
+
+def _iso(moment: datetime) -> str:
+    """GitHub's `since` format: UTC, second precision (rounded down, so nothing is missed)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _item_error(raw: Mapping[str, Any], exc: ValueError) -> ItemError:

@@ -117,6 +117,15 @@ FORCED_STATES: tuple[tuple[str, str | None], ...] = (
     ("closed", None),
 )
 DUE_SOURCES = ("milestone", "body", "label", "none")
+REASONS = (
+    "Not doing this: the rewrite planned next quarter removes this code path.",
+    "Dropping it; the new SLO alerts already cover this failure mode.",
+    "Won't do: the cost outweighs the risk now that traffic moved off this path.",
+    "Superseded by the platform-wide retry budget work.",
+    "Closing as not planned, agreed in the review: the service is being decommissioned.",
+)
+REASON_SHARE = 0.8
+"""Share of not_planned items closed with a reason comment (within the hour before)."""
 
 
 @dataclass(frozen=True)
@@ -176,8 +185,9 @@ def seed_github(
     specs += [_noise(rng, incidents, repos, now) for _ in range(unlabelled)]
     specs += [_pull_request(rng, incidents, repos, label, now) for _ in range(pull_requests)]
     specs.sort(key=lambda spec: spec.created_at)
+    reasons = random.Random(f"{seed}:reasons")  # noqa: S311 - its own stream: items stay put
     for spec in specs:
-        fake.create_issue(
+        issue = fake.create_issue(
             spec.repo,
             title=spec.title,
             body=spec.body,
@@ -194,6 +204,23 @@ def seed_github(
             user=spec.user,
             comments=spec.comments,
         )
+        if spec.closed_at is not None and spec.state_reason in ("not_planned", "duplicate"):
+            _explain_closure(fake, reasons, issue.node_id, spec)
+
+
+def _explain_closure(fake: FakeGitHub, rng: random.Random, node_id: str, spec: Spec) -> None:
+    """The comment a person leaves when closing without doing: duplicates always name the
+    other item; most not_planned items say why, within the hour before the close."""
+    assert spec.closed_at is not None
+    if spec.state_reason == "duplicate":
+        body = "Duplicate of an earlier action item for the same incident."
+    elif rng.random() < REASON_SHARE:
+        body = rng.choice(REASONS)
+    else:
+        return
+    before = timedelta(minutes=rng.uniform(0, 45))
+    at = max(spec.created_at, spec.closed_at - before)
+    fake.comment(node_id, body, user=rng.choice(LOGINS), at=at)
 
 
 def _incidents(rng: random.Random, count: int, now: datetime) -> list[Incident]:

@@ -16,6 +16,7 @@ from typing import Final, Literal
 from connectors.testing.github_http import build_app
 from connectors.testing.github_listing import ListingCache
 from connectors.testing.github_model import (
+    FakeComment,
     FakeEvent,
     FakeIssue,
     FakeLabel,
@@ -64,6 +65,7 @@ class FakeGitHub(Traffic):
         self._label_ids = itertools.count(4_000_000_001)
         self._milestone_ids = itertools.count(9_000_001)
         self._event_ids = itertools.count(15_000_000_001)
+        self._comment_ids = itertools.count(30_000_000_001)
         self.app = build_app(self)
 
     # Clock
@@ -222,6 +224,23 @@ class FakeGitHub(Traffic):
                 issue.blocked_by = blocked_by
             self._touch(issue)
             return issue
+
+    def comment(
+        self, node_id: str, body: str, *, user: str | None = None, at: datetime | None = None
+    ) -> FakeComment:
+        """Comment on an issue, now or at `at` (seeding the past). A comment made now bumps
+        the issue's `updated_at`, as on GitHub."""
+        with self.lock:
+            issue = self._live(node_id)
+            when = _second(at or self.now)
+            made = FakeComment(next(self._comment_ids), issue, user or self.actor, body, when, when)
+            issue.thread.append(made)
+            issue.thread.sort(key=lambda c: (c.created_at, c.id))
+            if at is None:
+                self._touch(issue)
+            else:
+                self._changed()
+            return made
 
     def add_label(self, node_id: str, name: str) -> FakeIssue:
         """Label an issue (no-op if it already has the label, case-insensitively)."""

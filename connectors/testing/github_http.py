@@ -27,6 +27,7 @@ from connectors.testing.github_listing import (
     QueryError,
     Sorted,
     Window,
+    parse_since,
     select,
     since_filter,
     window,
@@ -121,6 +122,11 @@ class Api:
             Route(
                 "/repos/{owner}/{name}/issues/{number:int}/events",
                 endpoint(self.issue_events),
+                methods=["GET"],
+            ),
+            Route(
+                "/repos/{owner}/{name}/issues/{number:int}/comments",
+                endpoint(self.issue_comments),
                 methods=["GET"],
             ),
             Route("/{path:path}", endpoint(lambda _: error(404)), methods=ANY_METHOD),
@@ -227,6 +233,18 @@ class Api:
         events = sorted(issue.events, key=lambda e: (e.created_at, e.id))
         keys = [(0, i) for i in range(len(events))]
         return self._event_page(api, Sorted(events, keys), with_issue=False)
+
+    def issue_comments(self, api: ApiRequest) -> Reply:
+        """The issue's comments, oldest first; `since` keeps those updated at or after it."""
+        issue = self._issue(api, suffix="/comments")
+        if isinstance(issue, Reply):
+            return issue
+        since = parse_since(api.query["since"]) if api.query.get("since") else None
+        kept = [c for c in issue.thread if since is None or c.updated_at >= since]
+        listing = Sorted(kept, [(0, i) for i in range(len(kept))])
+        page = window(listing, PageRequest.parse(api.query), max_offset=None)
+        data = [comment.raw(api.base) for comment in page.entries]
+        return Reply(200, data, _link_headers(api, page, cursor=False))
 
     def repo_events(self, api: ApiRequest) -> Reply:
         repo = self._repo(api)

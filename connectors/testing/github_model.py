@@ -130,6 +130,8 @@ class FakeIssue:
     status: IssueStatus = IssueStatus.VISIBLE
     moved_to: FakeIssue | None = None
     events: list[FakeEvent] = field(default_factory=list)
+    thread: list[FakeComment] = field(default_factory=list)
+    """The comments the fake serves; `comments` counts further chatter it only reports."""
 
     @property
     def api_path(self) -> str:
@@ -161,7 +163,7 @@ class FakeIssue:
             "assignee": user_json(self.assignees[0], api_base) if self.assignees else None,
             "assignees": [user_json(login, api_base) for login in self.assignees],
             "milestone": self.milestone.raw(api_base, self.repo) if self.milestone else None,
-            "comments": self.comments,
+            "comments": self.comments + len(self.thread),
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
             "closed_at": iso(self.closed_at) if self.closed_at else None,
@@ -191,6 +193,37 @@ class FakeIssue:
                 "merged_at": iso(self.closed_at) if self.closed_at else None,
             }
         return raw
+
+
+@dataclass(eq=False)
+class FakeComment:
+    """One issue comment: who wrote it, when, and its Markdown body."""
+
+    id: int
+    issue: FakeIssue
+    user: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+    def raw(self, api_base: str) -> JSON:
+        """The comment as `GET /repos/{o}/{r}/issues/{n}/comments` renders it."""
+        repo = self.issue.repo
+        return {
+            "id": self.id,
+            "node_id": opaque_id("IC", self.id),
+            "url": f"{api_base}/repos/{repo}/issues/comments/{self.id}",
+            "html_url": (
+                f"{web_base(api_base)}/{repo}/issues/{self.issue.number}#issuecomment-{self.id}"
+            ),
+            "issue_url": f"{api_base}{self.issue.api_path}",
+            "body": self.body,
+            "user": user_json(self.user, api_base),
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "author_association": "MEMBER",
+            "performed_via_github_app": None,
+        }
 
 
 @dataclass(eq=False)

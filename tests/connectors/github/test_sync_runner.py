@@ -239,11 +239,20 @@ def test_request_budgets_first_sync_unchanged_poll_and_reconciliation(
     floor = sum(
         math.ceil(sum(LABEL in i.label_names() for i in fake.issues(repo)) / 100) for repo in REPOS
     )
+    wont_do = [
+        i
+        for i in fake.issues()
+        if LABEL in i.label_names()
+        and not i.pull_request
+        and i.state_reason in ("not_planned", "duplicate")
+    ]
 
     first = runner.sync(settings)
 
     assert first.items_seen == 400
-    assert first.requests <= floor + 2 * len(REPOS)
+    comment_requests = sum(1 for r in fake.requests if r.path.endswith("/comments"))
+    assert comment_requests == len(wont_do), "one comment search per wont_do item, once"
+    assert first.requests <= floor + 2 * len(REPOS) + len(wont_do)
 
     clock.advance(300)
     poll = runner.run(runner.open_run(settings), settings, reconcile=False)
@@ -275,3 +284,50 @@ def test_history_is_fetched_only_for_items_whose_state_owner_or_due_changed(
     assert events == [f"/repos/acme/api/issues/{made[n].number}/events" for n in (1, 2)]
     state = mirror.history(sessions, made[1].node_id, "state")
     assert [(at, after) for at, _, after, _ in state][-1] == (fake.now, "wont_do")
+
+
+# Reasons for wont_do decisions
+
+
+def test_an_issue_closed_as_not_planned_gets_its_closing_comment_as_the_decision(
+    sessions, clock, runner, fake, url
+):
+    made = labelled(fake, 3)
+    settings = source(url)
+    runner.sync(settings)
+    fake.tick(3600)
+    fake.comment(made[1].node_id, "Not doing this: the queue is being retired", user="ana")
+    fake.update_issue(made[1].node_id, state="closed", state_reason="not_planned")
+    fake.comment(made[2].node_id, "Way before the close", at=fake.now - timedelta(hours=3))
+    fake.update_issue(made[2].node_id, state="closed", state_reason="not_planned")
+    clock.advance(3 * 3600)  # past the hour after both decisions
+
+    runner.sync(settings)
+    before = len(fake.requests)
+    clock.advance(300)
+    runner.sync(settings)
+
+    rows = mirror.rows(sessions)
+    explained, unexplained = rows[made[1].node_id], rows[made[2].node_id]
+    assert (explained.decision, explained.decision_at, explained.decision_author) == (
+        "Not doing this: the queue is being retired",
+        fake.now,
+        "ana",
+    )
+    assert unexplained.decision is None
+    assert unexplained.decision_checked_at is not None
+    assert not any(r.path.endswith("/comments") for r in fake.requests[before:])
+
+
+def test_a_first_sync_of_the_seeded_dataset_finds_the_reasons_it_seeded(
+    sessions, runner, fake, url
+):
+    seed_github(fake, seed=3, labelled=60, now=T0 - timedelta(days=1))
+
+    runner.sync(source(url, repos=REPOS))
+
+    rows = mirror.rows(sessions)
+    for issue in fake.issues():
+        if issue.state_reason in ("not_planned", "duplicate"):
+            expected = issue.thread[0].body if issue.thread else None
+            assert rows[issue.node_id].decision == expected

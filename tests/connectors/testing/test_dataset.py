@@ -145,3 +145,26 @@ def test_numbers_rise_with_creation_time_in_each_repo():
     for repo in ("acme/api", "acme/web"):
         issues = sorted(fake.issues(repo), key=lambda i: i.number)
         assert [i.created_at for i in issues] == sorted(i.created_at for i in issues)
+
+
+def test_most_items_closed_as_not_planned_say_why_within_the_hour_before_closing():
+    fake = seeded(labelled=300)
+    dropped = [i for i in labelled(fake) if i.state_reason == "not_planned"]
+    duplicates = [i for i in labelled(fake) if i.state_reason == "duplicate"]
+    explained = [i for i in dropped if i.thread]
+
+    assert 0.6 < len(explained) / len(dropped) < 1
+    for issue in explained + duplicates:
+        [reason] = issue.thread
+        assert issue.closed_at is not None
+        assert timedelta(0) <= issue.closed_at - reason.created_at <= timedelta(hours=1)
+    assert all(
+        not i.thread for i in labelled(fake) if i.state_reason not in ("not_planned", "duplicate")
+    )
+
+
+def test_the_same_seed_gives_the_same_reasons():
+    first, second = seeded(5), seeded(5)
+    assert [(c.body, c.user, c.created_at) for i in first.issues() for c in i.thread] == [
+        (c.body, c.user, c.created_at) for i in second.issues() for c in i.thread
+    ]
