@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, text
+from sqlalchemy.orm import Session
 
 from service.app import create_app
 from service.clock import ManualClock
@@ -33,6 +34,7 @@ from service.config import Settings, SourceSettings
 from service.db import make_engine
 from service.metrics.prometheus import ScrapeCache
 from service.migrate import upgrade
+from service.store import derived
 from service.store.models import Base, HistoryEntry, Item, ItemKey, ItemOwner, Source, SyncRun
 from tests.support.scripted import KIND_ASC, AscendingConnector, ScriptedConfig
 
@@ -131,14 +133,14 @@ def _entry(item_id: int, at: datetime, field: str, before: str | None, after: st
         "item_id": item_id,
         "at": at,
         "field": field,
-        "before": before,
-        "after": after,
+        "from_value": before,
+        "to_value": after,
         "observed": False,
     }
 
 
 def load(engine: Engine, n: int) -> float:
-    """Empty the mirror and bulk-load n items; returns seconds taken."""
+    """Empty the mirror, bulk-load n items and derive the rollup tables; returns seconds."""
     started = time.perf_counter()
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
@@ -167,6 +169,8 @@ def load(engine: Engine, n: int) -> float:
             _flush(engine, batch)
             batch = ([], [], [], [])
     _flush(engine, batch)
+    with Session(engine) as session, session.begin():
+        derived.rebuild(session)
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
     return time.perf_counter() - started
@@ -224,9 +228,24 @@ def measure(engine: Engine, label: str, repeats: int) -> None:
         app.state.scrape_cache = ScrapeCache(clock)
         p50, p95 = timed(lambda: client.get("/metrics"), repeats)
         print(f"{'/metrics (cached, 15 s)':58} {p50:8.1f} {p95:8.1f} {p50 / floor:8.1f}")
+        p50, p95 = timed(lambda: every_incident(client), max(3, repeats // 5))
+        label = "/api/v1/incidents (every page, following next_cursor)"
+        print(f"{label:58} {p50:8.1f} {p95:8.1f} {p50 / floor:8.1f}")
         past = "/api/v1/metrics/summary?as_of=" + (NOW - timedelta(days=30)).date().isoformat()
         p50, p95 = timed(lambda: client.get(past), max(3, repeats // 5))
         print(f"{past:58} {p50:8.1f} {p95:8.1f} {p50 / floor:8.1f}")
+
+
+def every_incident(client: TestClient) -> int:
+    """Walks every page of `/api/v1/incidents`; returns how many incidents there are."""
+    found, cursor = 0, None
+    while True:
+        params = {"cursor": cursor} if cursor else {}
+        page = client.get("/api/v1/incidents", params=params).json()
+        found += len(page["incidents"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return found
 
 
 def main() -> None:

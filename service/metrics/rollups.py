@@ -3,7 +3,7 @@ closed or none, which types they lack, and who owns what."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -41,6 +41,14 @@ class OwnerRollup:
     oldest_active_age_days: float
 
 
+@dataclass(frozen=True)
+class IncidentPage:
+    """One page of incidents and, when more follow, the position to continue after."""
+
+    incidents: list[IncidentRollup]
+    next_position: q.IncidentPosition | None
+
+
 def incidents(
     session: Session,
     scope: ItemScope,
@@ -51,28 +59,59 @@ def incidents(
     all_closed: bool | None = None,
     none_closed: bool | None = None,
 ) -> list[IncidentRollup]:
-    """Incidents of the counted items, `active` descending then ref."""
-    chosen = q.selection(scope, filters, as_of, now=now)
-    rows = q.incident_rows(session, chosen, all_closed=all_closed, none_closed=none_closed)
-    return [
-        IncidentRollup(
-            ref=row.ref,
-            items=row.items,
-            active=row.active,
-            done=row.done,
-            wont_do=row.wont_do,
-            all_closed=row.active == 0,
-            none_closed=row.items == row.active,
-            oldest_active_age_days=(
-                None
-                if row.oldest_active_created_at is None
-                else definitions.age_days(row.oldest_active_created_at, as_of)
-            ),
-            types=row.types,
-            missing_types=[kind for kind in q.TYPES if kind not in row.types],
-        )
-        for row in rows
-    ]
+    """Every incident of the counted items, `active` descending then ref."""
+    cut = q.IncidentSlice(all_closed, none_closed)
+    return incident_page(session, scope, filters, as_of, now=now, cut=cut).incidents
+
+
+def incident_page(
+    session: Session,
+    scope: ItemScope,
+    filters: MetricFilters,
+    as_of: datetime,
+    *,
+    now: datetime,
+    cut: q.IncidentSlice,
+) -> IncidentPage:
+    """The slice `cut` of the incidents of the counted items, `active` descending then ref.
+
+    At now only the source and incident filters apply, and the per-source rollups kept at
+    write time answer; a past T groups the items valued at T.
+    """
+    limit = cut.limit
+    if limit is not None:  # one more row tells whether another page follows
+        cut = replace(cut, limit=limit + 1)
+    sources = [filters.source] if filters.source else list(scope.sources)
+    plain = filters.owner is None and filters.type is None
+    if plain and q.rollups_answer(session, sources, as_of, now):
+        rows = q.incident_rollup_rows(session, sources, filters.incident, cut)
+    else:
+        rows = q.incident_rows(session, q.selection(scope, filters, as_of, now=now), cut)
+    more = limit is not None and len(rows) > limit
+    rows = rows[:limit]
+    return IncidentPage(
+        [_incident(row, as_of) for row in rows],
+        (rows[-1].active, rows[-1].ref) if more else None,
+    )
+
+
+def _incident(row: q.IncidentRow, as_of: datetime) -> IncidentRollup:
+    return IncidentRollup(
+        ref=row.ref,
+        items=row.items,
+        active=row.active,
+        done=row.done,
+        wont_do=row.wont_do,
+        all_closed=row.active == 0,
+        none_closed=row.items == row.active,
+        oldest_active_age_days=(
+            None
+            if row.oldest_active_created_at is None
+            else definitions.age_days(row.oldest_active_created_at, as_of)
+        ),
+        types=row.types,
+        missing_types=[kind for kind in q.TYPES if kind not in row.types],
+    )
 
 
 def owners(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float
+from sqlalchemy import Date, Float
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -57,63 +57,3 @@ def _text_as_date_sqlite(element: text_as_date, compiler: SQLCompiler, **kw: Any
 def _text_as_date_postgresql(element: text_as_date, compiler: SQLCompiler, **kw: Any) -> str:
     (value,) = _args(element, compiler, **kw)
     return f"CAST({value} AS DATE)"
-
-
-class week_start(FunctionElement[date]):  # noqa: N801
-    """The Monday (UTC) of the week holding a timestamp, as a date."""
-
-    type = Date()
-    inherit_cache = True
-    name = "week_start"
-
-
-class month_start(FunctionElement[date]):  # noqa: N801
-    """The first day of the month holding a timestamp, as a date."""
-
-    type = Date()
-    inherit_cache = True
-    name = "month_start"
-
-
-class at_midnight_of(FunctionElement[bool]):  # noqa: N801
-    """Whether a timestamp is exactly 00:00 of a date (a period boundary)."""
-
-    type = Boolean()
-    inherit_cache = True
-    name = "at_midnight_of"
-
-
-@compiles(week_start)
-def _week_start_sqlite(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
-    (value,) = _args(element, compiler, **kw)
-    return f"date({value}, '-6 days', 'weekday 1')"
-
-
-@compiles(week_start, "postgresql")
-def _week_start_postgresql(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
-    (value,) = _args(element, compiler, **kw)
-    return f"CAST(date_trunc('week', {value}) AS DATE)"
-
-
-@compiles(month_start)
-def _month_start_sqlite(element: month_start, compiler: SQLCompiler, **kw: Any) -> str:
-    (value,) = _args(element, compiler, **kw)
-    return f"date({value}, 'start of month')"
-
-
-@compiles(month_start, "postgresql")
-def _month_start_postgresql(element: month_start, compiler: SQLCompiler, **kw: Any) -> str:
-    (value,) = _args(element, compiler, **kw)
-    return f"CAST(date_trunc('month', {value}) AS DATE)"
-
-
-@compiles(at_midnight_of)
-def _at_midnight_sqlite(element: at_midnight_of, compiler: SQLCompiler, **kw: Any) -> str:
-    instant, day = _args(element, compiler, **kw)
-    return f"(julianday({instant}) = julianday({day}))"
-
-
-@compiles(at_midnight_of, "postgresql")
-def _at_midnight_postgresql(element: at_midnight_of, compiler: SQLCompiler, **kw: Any) -> str:
-    instant, day = _args(element, compiler, **kw)
-    return f"({instant} = CAST({day} AS TIMESTAMP))"

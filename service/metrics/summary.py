@@ -2,13 +2,13 @@
 types, and completion over a window, computed in the database at `as_of`.
 
 Percentiles interpolate linearly between closest ranks (numpy's `linear`): the database
-returns only the two values around each rank.
+sorts once and returns only the values at the ranks around each quantile.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,17 +75,30 @@ class Summary:
     completion: Completion
 
 
-def percentile(n: int, q_: float, values_from: Callable[[int], list[float]]) -> float | None:
-    """The q-quantile of n sorted values, linearly interpolated; `values_from(rank)` gives
-    the values at `rank` and `rank + 1` (one at the end). None when n is 0."""
-    if n == 0:
-        return None
-    position = (n - 1) * q_
-    rank = math.floor(position)
-    values = values_from(rank)
-    low = values[0]
-    high = values[1] if len(values) > 1 else low
-    return interpolate(low, high, position - rank)
+QUANTILES = (0.5, 0.9)
+
+
+def quantile_ranks(n: int, quantiles: Sequence[float]) -> set[int]:
+    """The ranks (0-based, of n sorted values) that the quantiles interpolate between."""
+    positions = [(n - 1) * quantile for quantile in quantiles]
+    return {min(rank, n - 1) for p in positions for rank in (math.floor(p), math.floor(p) + 1)}
+
+
+def percentiles(
+    n: int, quantiles: Sequence[float], values: Mapping[int, float]
+) -> list[float | None]:
+    """The quantiles of n sorted values, linearly interpolated between closest ranks, from
+    the values at `quantile_ranks(n, quantiles)`. None when n is 0."""
+    found: list[float | None] = []
+    for quantile in quantiles:
+        if n == 0:
+            found.append(None)
+            continue
+        position = (n - 1) * quantile
+        rank = math.floor(position)
+        low, high = values[rank], values[min(rank + 1, n - 1)]
+        found.append(interpolate(low, high, position - rank))
+    return found
 
 
 def interpolate(low: float, high: float, fraction: float) -> float:
@@ -109,14 +122,14 @@ def summary(
     counts = q.active_counts(session, chosen, scope.stale_after_days)
     active = counts["active"]
 
-    def ages_from(rank: int) -> list[float]:
-        created = q.active_created_at_from(session, chosen, rank)
-        return [definitions.age_days(c, as_of) for c in created]
-
-    found = q.oldest_active(session, chosen)
+    last = {active - 1} if active else set()
+    ranked = q.active_by_age(session, chosen, quantile_ranks(active, QUANTILES) | last)
+    ages = {rank: definitions.age_days(row[0], as_of) for rank, row in ranked.items()}
+    age_p50, age_p90 = percentiles(active, QUANTILES, ages)
     oldest = None
-    if found is not None:
-        oldest = Oldest(found[0], found[1], definitions.age_days(found[2], as_of))
+    if active:
+        item_id = ranked[active - 1][1]
+        oldest = Oldest(item_id, q.item_key(session, item_id), ages[active - 1])
     edges = [counts[f"under_{days}"] for days in q.BUCKET_EDGES]
     buckets = [edges[0], edges[1] - edges[0], edges[2] - edges[1], active - edges[2]]
     return Summary(
@@ -131,8 +144,8 @@ def summary(
         undated=counts["undated"],
         oldest=oldest,
         age_days=Spread(
-            p50=percentile(active, 0.5, ages_from),
-            p90=percentile(active, 0.9, ages_from),
+            p50=age_p50,
+            p90=age_p90,
             max=None if oldest is None else oldest.age_days,
         ),
         age_buckets=dict(zip(AGE_BUCKETS, buckets, strict=True)),
@@ -149,9 +162,10 @@ def completion(session: Session, chosen: q.Selection, window: Window) -> Complet
     due, on_time = q.on_time_counts(session, chosen, first_day, after_last_day)
     closed = q.closed_count(session, chosen, window.start, window.end)
 
-    def durations_from(rank: int) -> list[float]:
-        pairs = q.close_times_from(session, chosen, window.start, window.end, rank)
-        return [definitions.age_days(created, resolved) for created, resolved in pairs]
+    ranks = quantile_ranks(closed, QUANTILES)
+    pairs = q.close_times_at_ranks(session, chosen, window.start, window.end, ranks)
+    durations = {rank: definitions.age_days(c, r) for rank, (c, r) in pairs.items()}
+    p50, p90 = percentiles(closed, QUANTILES, durations)
 
     return Completion(
         start=window.start,
@@ -162,8 +176,5 @@ def completion(session: Session, chosen: q.Selection, window: Window) -> Complet
         active=cohort.active,
         completion_rate=cohort.done / denominator if denominator else None,
         on_time_rate=on_time / due if due else None,
-        time_to_close_days=Spread(
-            p50=percentile(closed, 0.5, durations_from),
-            p90=percentile(closed, 0.9, durations_from),
-        ),
+        time_to_close_days=Spread(p50=p50, p90=p90),
     )

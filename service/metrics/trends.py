@@ -8,14 +8,12 @@ at T (removed items never count); `active_at_end` counts items tracked at that e
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, datetime
-from itertools import accumulate
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from service.metrics.params import Interval, MetricFilters, Period
+from service.metrics.params import MetricFilters, Period
 from service.store import metric_queries as q
 from service.store import trend_queries as t
 from service.store.item_queries import ItemScope
@@ -37,43 +35,21 @@ def trends(
     scope: ItemScope,
     filters: MetricFilters,
     as_of: datetime,
-    unit: Interval,
     periods: list[Period],
     *,
     now: datetime,
 ) -> list[TrendPeriod]:
     """One row per period, oldest first."""
     chosen = q.selection(scope, filters, as_of, now=now)
-    start, end = periods[0].start_at(), periods[-1].end_at()
-    created = t.created_per_period(session, chosen, unit, start, end)
-    closed = t.closed_per_period(session, chosen, unit, start, end)
-    until = min(as_of, end)
-    deltas = t.active_deltas(session, t.item_conditions(scope, filters), unit, start, until)
-    active = active_at_ends(deltas, periods, until)
+    # Events after T do not count: no period's range reaches past T.
+    until = as_of + timedelta(microseconds=1)
+    ranges = [(period.start_at(), min(period.end_at(), until)) for period in periods]
+    created = t.created_counts(session, chosen, ranges)
+    done = t.closed_counts(session, chosen, "done", ranges)
+    wont_do = t.closed_counts(session, chosen, "wont_do", ranges)
+    ends = [min(period.end_at(), as_of) for period in periods]  # after T: T's count
+    active = t.active_at(session, scope, filters, min(ranges[0][0], as_of), ends)
     return [
-        TrendPeriod(
-            period_start=period.start,
-            created=created.get(period.start, 0),
-            done=closed.get((period.start, "done"), 0),
-            wont_do=closed.get((period.start, "wont_do"), 0),
-            active_at_end=count,
-        )
-        for period, count in zip(periods, active, strict=True)
+        TrendPeriod(period.start, *counts)
+        for period, *counts in zip(periods, created, done, wont_do, active, strict=True)
     ]
-
-
-def active_at_ends(
-    deltas: dict[date, t.BucketDelta], periods: list[Period], until: datetime
-) -> list[int]:
-    """Items counted and active at each period's end (at `until` when that is earlier):
-    changes in earlier buckets plus those exactly at the end instant."""
-    days = sorted(deltas)
-    running = list(accumulate((deltas[day].total for day in days), initial=0))
-    found = []
-    for period in periods:
-        if period.end_at() > until:
-            found.append(running[-1])
-            continue
-        exact = deltas.get(period.end)
-        found.append(running[bisect_left(days, period.end)] + (exact.at_start if exact else 0))
-    return found

@@ -8,12 +8,12 @@ receives counts and the few rows a percentile needs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from service.metrics.definitions import (
@@ -30,7 +30,7 @@ from service.metrics.params import MetricFilters
 from service.metrics.people import People
 from service.metrics.sqlfuncs import days_between
 from service.store.item_queries import ItemsAt, ItemScope, filter_conditions, items_at
-from service.store.models import Item, ItemOwner
+from service.store.models import IncidentRollup, Item, ItemOwner
 from service.store.types import UTCDateTime
 
 TYPES = ("prevention", "detection", "mitigation", "process")
@@ -46,8 +46,14 @@ class Selection:
     conditions: tuple[ColumnElement[bool], ...]
     as_of: datetime
 
-    def select(self, *entities: Any) -> Select[Any]:
-        return self.at.select(*entities).where(*self.conditions)
+    def select(self, *entities: Any, first: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
+        """A statement over the selection; `first` conditions lead the WHERE clause, since
+        SQLite bounds an index range by the first bound it meets on the column, so a
+        narrow range must come before `created_at <= T`."""
+        at = self.at
+        return (
+            select(*entities).select_from(at.from_clause).where(*first, *at.where, *self.conditions)
+        )
 
 
 def selection(
@@ -59,7 +65,7 @@ def selection(
     return Selection(at, tuple(conditions), as_of)
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -69,44 +75,54 @@ def active_counts(session: Session, chosen: Selection, stale_after_days: int) ->
     c, as_of = chosen.at.columns, chosen.as_of
     columns: dict[str, ColumnElement[int]] = {"active": func.count()}
     for state in ACTIVE_STATES:
-        columns[state] = _count(c.state == state)
-    columns["overdue"] = _count(overdue_sql(c, as_of))
-    columns["stale"] = _count(stale_sql(c, as_of, stale_after_days))
-    columns["unowned"] = _count(unowned_sql(c))
-    columns["undated"] = _count(undated_sql(c))
+        columns[state] = count_where(c.state == state)
+    columns["overdue"] = count_where(overdue_sql(c, as_of))
+    columns["stale"] = count_where(stale_sql(c, as_of, stale_after_days))
+    columns["unowned"] = count_where(unowned_sql(c))
+    columns["undated"] = count_where(undated_sql(c))
     for kind in TYPES:
-        columns[kind] = _count(c.type == kind)
-    columns["none"] = _count(c.type.is_(None))
+        columns[kind] = count_where(c.type == kind)
+    columns["none"] = count_where(c.type.is_(None))
     for days in BUCKET_EDGES:
-        columns[f"under_{days}"] = _count(c.created_at > as_of - timedelta(days=days))
+        columns[f"under_{days}"] = count_where(c.created_at > as_of - timedelta(days=days))
     statement = chosen.select(*(v.label(k) for k, v in columns.items())).where(active_sql(c))
     row = session.execute(statement).one()
     return {name: int(value) for name, value in zip(columns, row, strict=True)}
 
 
-def oldest_active(session: Session, chosen: Selection) -> tuple[int, str, datetime] | None:
-    """(id, key, created_at) of the oldest active item; ties go to the lowest id."""
+def active_by_age(
+    session: Session, chosen: Selection, ranks: Collection[int]
+) -> dict[int, tuple[datetime, int]]:
+    """(created_at, id) of the active items at these ascending-age ranks, from one sort
+    over index columns: rank 0 is the youngest, the last rank the oldest (ties to the
+    lowest id)."""
     c = chosen.at.columns
-    row = session.execute(
-        chosen.select(Item.id, Item.key, c.created_at)
-        .where(active_sql(c))
-        .order_by(c.created_at, Item.id)
-        .limit(1)
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+    order = (c.created_at.desc(), Item.id.desc())
+    statement = chosen.select(c.created_at, Item.id).where(active_sql(c))
+    rows = _at_ranks(session, statement, order, ranks)
+    return {rank: (row[0], row[1]) for rank, row in rows.items()}
 
 
-def active_created_at_from(session: Session, chosen: Selection, rank: int) -> list[datetime]:
-    """`created_at` of the active items at ascending-age ranks `rank` and `rank + 1`."""
-    c = chosen.at.columns
-    statement = (
-        chosen.select(c.created_at)
-        .where(active_sql(c))
-        .order_by(c.created_at.desc(), Item.id)
-        .offset(rank)
-        .limit(2)
-    )
-    return list(session.scalars(statement))
+def item_key(session: Session, item_id: int) -> str:
+    """The current key of a mirrored item."""
+    return session.execute(select(Item.key).where(Item.id == item_id)).scalar_one()
+
+
+def _at_ranks(
+    session: Session,
+    statement: Select[Any],
+    order: tuple[ColumnElement[Any], ...],
+    ranks: Collection[int],
+) -> dict[int, tuple[Any, ...]]:
+    """`statement`'s rows at these ranks (0-based) in `order`."""
+    if not ranks:
+        return {}
+    ranked = statement.add_columns(
+        (func.row_number().over(order_by=order) - 1).label("rank")
+    ).subquery()
+    *columns, rank = ranked.c
+    rows = session.execute(select(rank, *columns).where(rank.in_(sorted(ranks))))
+    return {int(row[0]): tuple(row[1:]) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -127,9 +143,9 @@ def cohort_counts(
     row = session.execute(
         chosen.select(
             func.count(),
-            _count(c.state == "done"),
-            _count(c.state == "wont_do"),
-            _count(active_sql(c)),
+            count_where(c.state == "done"),
+            count_where(c.state == "wont_do"),
+            count_where(active_sql(c)),
         ).where(c.created_at >= start, c.created_at < end)
     ).one()
     return CohortCounts(*(int(value) for value in row))
@@ -143,7 +159,7 @@ def on_time_counts(
     resolved_day = func.date(Item.resolved_at, type_=Date)
     on_time = and_(c.state == "done", Item.resolved_at.is_not(None), resolved_day <= c.due_date)
     row = session.execute(
-        chosen.select(func.count(), _count(on_time)).where(
+        chosen.select(func.count(), count_where(on_time)).where(
             c.due_date.is_not(None), c.due_date >= first_day, c.due_date < after_last_day
         )
     ).one()
@@ -166,21 +182,16 @@ def closed_count(session: Session, chosen: Selection, start: datetime, end: date
     return int(session.execute(statement).scalar_one())
 
 
-def close_times_from(
-    session: Session, chosen: Selection, start: datetime, end: datetime, rank: int
-) -> list[tuple[datetime, datetime]]:
-    """(created_at, resolved_at) of done items resolved in the window, at time-to-close
-    ranks `rank` and `rank + 1` (shortest first)."""
+def close_times_at_ranks(
+    session: Session, chosen: Selection, start: datetime, end: datetime, ranks: Collection[int]
+) -> dict[int, tuple[datetime, datetime]]:
+    """(created_at, resolved_at) of done items resolved in the window, at these
+    time-to-close ranks (0 is the quickest), from one sort."""
     c = chosen.at.columns
     duration = days_between(Item.resolved_at, c.created_at)
-    statement = (
-        _closed_in(chosen, start, end)
-        .add_columns(c.created_at, Item.resolved_at)
-        .order_by(duration, Item.id)
-        .offset(rank)
-        .limit(2)
-    )
-    return [(row[0], row[1]) for row in session.execute(statement)]
+    statement = _closed_in(chosen, start, end).add_columns(c.created_at, Item.resolved_at)
+    rows = _at_ranks(session, statement, (duration, Item.id.expression), ranks)
+    return {rank: (row[0], row[1]) for rank, row in rows.items()}
 
 
 @dataclass(frozen=True)
@@ -196,48 +207,122 @@ class IncidentRow:
     types: list[str]
 
 
+IncidentPosition = tuple[int, str]
+"""Where an incidents page ends: (active, ref) of its last row."""
+
+
+@dataclass(frozen=True)
+class IncidentSlice:
+    """Which incidents to list: filters on their counts, and the keyset page."""
+
+    all_closed: bool | None = None
+    none_closed: bool | None = None
+    after: IncidentPosition | None = None
+    limit: int | None = None
+
+
 def incident_rows(
     session: Session,
     chosen: Selection,
-    *,
-    all_closed: bool | None = None,
-    none_closed: bool | None = None,
+    cut: IncidentSlice = IncidentSlice(),
 ) -> list[IncidentRow]:
-    """Counted items with an incident ref, grouped by ref; `active` descending, then ref."""
+    """Counted items with an incident ref, grouped by ref; `active` descending, then ref;
+    the slice `cut` of them."""
     c = chosen.at.columns
-    active = func.sum(case((active_sql(c), 1), else_=0))
-    closed = func.sum(case((c.state.in_(("done", "wont_do")), 1), else_=0))
-    typed = [_count(and_(c.type == kind, c.state != "wont_do")) for kind in TYPES]
+    active = count_where(active_sql(c))
+    closed = count_where(c.state.in_(("done", "wont_do")))
     statement = (
         chosen.select(
             c.incident,
             func.count(),
             active,
-            _count(c.state == "done"),
-            _count(c.state == "wont_do"),
+            count_where(c.state == "done"),
+            count_where(c.state == "wont_do"),
             func.min(case((active_sql(c), c.created_at), else_=None), type_=UTCDateTime()),
-            *typed,
+            *(count_where(and_(c.type == kind, c.state != "wont_do")) for kind in TYPES),
         )
         .where(c.incident.is_not(None))
         .group_by(c.incident)
-        .order_by(active.desc(), c.incident)
     )
-    if all_closed is not None:
-        statement = statement.having((active == 0) if all_closed else (active > 0))
-    if none_closed is not None:
-        statement = statement.having((closed == 0) if none_closed else (closed > 0))
-    return [
-        IncidentRow(
-            ref=row[0],
-            items=int(row[1]),
-            active=int(row[2]),
-            done=int(row[3]),
-            wont_do=int(row[4]),
-            oldest_active_created_at=row[5],
-            types=[kind for kind, n in zip(TYPES, row[6:], strict=True) if n],
+    statement = _incident_page(statement, c.incident, active, closed, cut)
+    return [_incident_row(row) for row in session.execute(statement)]
+
+
+def rollups_answer(
+    session: Session, sources: Sequence[str], as_of: datetime, now: datetime
+) -> bool:
+    """Whether the incident rollups (items as they stand now) answer for T: T is not in
+    the past and no tracked item was created after T."""
+    if as_of < now:
+        return False
+    later = session.execute(
+        select(Item.id)
+        .where(Item.source.in_(list(sources)), Item.removed_at.is_(None), Item.created_at > as_of)
+        .limit(1)
+    ).first()
+    return later is None
+
+
+def incident_rollup_rows(
+    session: Session,
+    sources: Sequence[str],
+    incident: str | None,
+    cut: IncidentSlice = IncidentSlice(),
+) -> list[IncidentRow]:
+    """`incident_rows` at now, summed from the per-source rollups (see `rollups_answer`)."""
+    r = IncidentRollup
+    active = func.sum(r.active)
+    closed = func.sum(r.done + r.wont_do)
+    statement = (
+        select(
+            r.incident,
+            func.sum(r.items),
+            active,
+            func.sum(r.done),
+            func.sum(r.wont_do),
+            func.min(r.oldest_active_created_at, type_=UTCDateTime()),
+            *(func.sum(getattr(r, kind)) for kind in TYPES),
         )
-        for row in session.execute(statement)
-    ]
+        .where(r.source.in_(list(sources)))
+        .group_by(r.incident)
+    )
+    if incident is not None:
+        statement = statement.where(r.incident == incident)
+    statement = _incident_page(statement, r.incident.expression, active, closed, cut)
+    return [_incident_row(row) for row in session.execute(statement)]
+
+
+def _incident_page(
+    statement: Select[Any],
+    ref: ColumnElement[Any],
+    active: ColumnElement[Any],
+    closed: ColumnElement[Any],
+    cut: IncidentSlice,
+) -> Select[Any]:
+    """The filters on an incident's counts, its order (`active` descending, then ref) and
+    the keyset page of `cut`."""
+    if cut.all_closed is not None:
+        statement = statement.having((active == 0) if cut.all_closed else (active > 0))
+    if cut.none_closed is not None:
+        statement = statement.having((closed == 0) if cut.none_closed else (closed > 0))
+    if cut.after is not None:
+        last_active, last_ref = cut.after
+        statement = statement.having(
+            or_(active < last_active, and_(active == last_active, ref > last_ref))
+        )
+    return statement.order_by(active.desc(), ref).limit(cut.limit)
+
+
+def _incident_row(row: Any) -> IncidentRow:
+    return IncidentRow(
+        ref=row[0],
+        items=int(row[1]),
+        active=int(row[2]),
+        done=int(row[3]),
+        wont_do=int(row[4]),
+        oldest_active_created_at=row[5],
+        types=[kind for kind, n in zip(TYPES, row[6:], strict=True) if n],
+    )
 
 
 @dataclass(frozen=True)
@@ -334,8 +419,8 @@ def source_figures(
     for source, overdue, stale, oldest in session.execute(
         at.select(
             Item.source,
-            _count(overdue_sql(c, now)),
-            _count(stale_sql(c, now, stale_after_days)),
+            count_where(overdue_sql(c, now)),
+            count_where(stale_sql(c, now, stale_after_days)),
             func.min(c.created_at),
         )
         .where(active_sql(c))
@@ -345,7 +430,10 @@ def source_figures(
     cohort: dict[str, tuple[int, int, int]] = {}
     for source, created, done, wont_do in session.execute(
         at.select(
-            Item.source, func.count(), _count(c.state == "done"), _count(c.state == "wont_do")
+            Item.source,
+            func.count(),
+            count_where(c.state == "done"),
+            count_where(c.state == "wont_do"),
         )
         .where(c.created_at >= cohort_start)
         .group_by(Item.source)

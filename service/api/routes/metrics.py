@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from service.api.cursor import malformed, pinned, seal
 from service.api.deps import ServicesDep, SessionDep
 from service.api.schemas import (
     IncidentList,
@@ -28,8 +29,13 @@ from service.metrics.params import (
 from service.metrics.query import Boolean, TypeFilter, parse_bool
 from service.metrics.summary import summary
 from service.metrics.trends import trends
+from service.store.metric_queries import IncidentPosition, IncidentSlice
 
 router = APIRouter(tags=["metrics"])
+
+INCIDENTS = "incidents"
+DEFAULT_INCIDENTS = 1000
+MAX_INCIDENTS = 5000
 
 AS_OF = "A date (00:00 UTC) or ISO 8601 date-time (no offset = UTC); default now"
 SourceQuery = Annotated[str | None, Query(description="A configured source name")]
@@ -92,21 +98,51 @@ def list_incidents(
         Boolean | None, Query(description="Only incidents with (true) or without no item closed")
     ] = None,
     as_of: AsOfQuery = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_INCIDENTS, description="Incidents per page (1–5000)")
+    ] = DEFAULT_INCIDENTS,
+    cursor: Annotated[
+        str | None, Query(description="A next_cursor; pins the filters and as_of")
+    ] = None,
 ) -> IncidentList:
-    """Items with an incident ref at `as_of`, grouped by ref: `active` descending, then ref."""
+    """Items with an incident ref at `as_of`, grouped by ref: `active` descending, then ref.
+
+    Lists longer than `limit` come in pages: follow `next_cursor` until it is null.
+    """
     now = services.clock.now()
-    instant = parse_as_of(as_of, now)
-    filters = parse_filters({"source": source, "incident": incident}, services.scope.sources)
-    found = rollups.incidents(
-        session,
-        services.scope,
-        filters,
-        instant,
-        now=now,
-        all_closed=parse_bool(None if all_closed is None else str(all_closed), "all_closed"),
-        none_closed=parse_bool(None if none_closed is None else str(none_closed), "none_closed"),
+    sent = {"source": source, "incident": incident, "all_closed": all_closed}
+    sent |= {"none_closed": none_closed}
+    canonical = {name: str(value) for name, value in sent.items() if value is not None}
+    if as_of is not None:
+        canonical["as_of"] = parse_as_of(as_of, now).isoformat()
+    params, position = pinned(INCIDENTS, cursor, canonical)
+    instant = parse_as_of(params.get("as_of"), now)
+    filters = parse_filters(params, services.scope.sources)
+    cut = IncidentSlice(
+        all_closed=parse_bool(params.get("all_closed"), "all_closed"),
+        none_closed=parse_bool(params.get("none_closed"), "none_closed"),
+        after=_incident_position(position),
+        limit=limit,
     )
-    return IncidentList(as_of=instant, incidents=[IncidentOut.model_validate(i) for i in found])
+    found = rollups.incident_page(session, services.scope, filters, instant, now=now, cut=cut)
+    next_cursor = None
+    if found.next_position is not None:
+        pins = params | {"as_of": instant.isoformat()}
+        next_cursor = seal(INCIDENTS, pins, list(found.next_position))
+    return IncidentList(
+        as_of=instant,
+        incidents=[IncidentOut.model_validate(i) for i in found.incidents],
+        next_cursor=next_cursor,
+    )
+
+
+def _incident_position(position: list[object] | None) -> IncidentPosition | None:
+    if position is None:
+        return None
+    match position:
+        case [int(active), str(ref)]:
+            return active, ref
+    raise malformed()
 
 
 @router.get("/owners")
@@ -145,7 +181,7 @@ def list_trends(
     unit, periods = parse_periods(interval.value, start, end, instant)
     raw = {"source": source, "incident": incident, "type": None if type is None else type.value}
     filters = parse_filters(raw, services.scope.sources)
-    found = trends(session, services.scope, filters, instant, unit, periods, now=now)
+    found = trends(session, services.scope, filters, instant, periods, now=now)
     return TrendList(
         as_of=instant,
         interval=unit.value,

@@ -117,3 +117,63 @@ def test_default_trends_are_twelve_whole_periods_ending_with_the_one_holding_t(c
     months = client.get("/api/v1/trends", params={"interval": "month"}).json()["periods"]
     assert [m["period_start"] for m in months][:2] == ["2025-04-01", "2025-05-01"]
     assert months[-1]["period_start"] == "2026-03-01"
+
+
+def test_incidents_come_in_pages_that_follow_next_cursor(client, incidents):
+    first = client.get("/api/v1/incidents", params={"limit": "2"}).json()
+    assert [i["ref"] for i in first["incidents"]] == ["INC-2", "INC-3"]
+    assert first["next_cursor"]
+    rest = client.get("/api/v1/incidents", params={"cursor": first["next_cursor"]}).json()
+    assert [i["ref"] for i in rest["incidents"]] == ["INC-1"]
+    assert rest["next_cursor"] is None
+    assert rest["as_of"] == first["as_of"]
+    whole = client.get("/api/v1/incidents").json()
+    assert whole["next_cursor"] is None
+    assert len(whole["incidents"]) == 3
+
+
+def test_an_incidents_cursor_pins_its_filters(client, incidents):
+    first = client.get("/api/v1/incidents", params={"limit": "1", "all_closed": "false"}).json()
+    cursor = first["next_cursor"]
+    same = client.get("/api/v1/incidents", params={"cursor": cursor, "all_closed": "false"})
+    assert [i["ref"] for i in same.json()["incidents"]] == ["INC-3"]
+    clash = client.get("/api/v1/incidents", params={"cursor": cursor, "all_closed": "true"})
+    assert clash.status_code == 400
+    assert clash.json()["error"]["param"] == "all_closed"
+    items_cursor = client.get("/api/v1/items", params={"limit": "1"}).json()["next_cursor"]
+    for bad in ("nonsense", items_cursor):
+        response = client.get("/api/v1/incidents", params={"cursor": bad})
+        assert (response.status_code, response.json()["error"]["param"]) == (400, "cursor")
+
+
+@pytest.mark.parametrize("limit", ["0", "5001", "many"])
+def test_an_incidents_limit_out_of_range_is_a_bad_parameter(client, limit):
+    response = client.get("/api/v1/incidents", params={"limit": limit})
+    assert (response.status_code, response.json()["error"]["param"]) == (400, "limit")
+
+
+def test_incidents_now_leave_out_items_created_after_now(client, mirror):
+    """A tracker clock ahead of ours can hand over an item created "in the future"; it
+    counts only from its creation, like every other figure."""
+    mirror.put(
+        item(1, incident="INC-7"),
+        item(2, incident="INC-7", created_at=NOW + timedelta(minutes=5)),
+        item(3, incident="INC-8", created_at=NOW + timedelta(minutes=5)),
+        at=SYNC,
+    )
+    got = client.get("/api/v1/incidents").json()["incidents"]
+    assert [(i["ref"], i["items"]) for i in got] == [("INC-7", 1)]
+    later = client.get("/api/v1/incidents", params={"as_of": "2026-03-03"}).json()
+    assert [(i["ref"], i["items"]) for i in later["incidents"]] == [("INC-7", 2), ("INC-8", 1)]
+
+
+def test_trends_wholly_after_t_show_the_count_at_t(client, mirror):
+    mirror.put(item(1, created_at=NOW - timedelta(days=12)), at=SYNC)  # 02-18
+    got = client.get(
+        "/api/v1/trends", params={"as_of": "2026-02-01", "from": "2026-02-16", "to": "2026-03-02"}
+    ).json()["periods"]
+    assert [p["active_at_end"] for p in got] == [0, 0]
+    got = client.get(
+        "/api/v1/trends", params={"as_of": "2026-02-20", "from": "2026-02-16", "to": "2026-03-02"}
+    ).json()["periods"]
+    assert [(p["created"], p["active_at_end"]) for p in got] == [(1, 1), (0, 1)]
