@@ -20,7 +20,7 @@ from service.api.deps import ReadAccess
 from service.api.errors import install_error_handlers
 from service.api.openapi import install_openapi
 from service.api.openapi import router as openapi_router
-from service.api.routes import health, items, metrics, prometheus, runs, sources
+from service.api.routes import health, items, metrics, prometheus, review, runs, sources
 from service.api.schemas import ErrorResponse
 from service.api.services import Services
 from service.clock import Clock, SystemClock
@@ -93,7 +93,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
     api = APIRouter(prefix=API_PREFIX, dependencies=[ReadAccess], responses=UNAUTHORIZED)
-    for module in (sources, runs, items, metrics):
+    for module in (sources, runs, items, metrics, review):
         api.include_router(module.router)
     app.include_router(health.router)
     app.include_router(prometheus.router)

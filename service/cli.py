@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -148,10 +149,8 @@ def items(
     params = {name: given[name] for name in ITEM_PARAMS}
     scope = item_scope(settings)
     clock = SystemClock()
-    try:
+    with _checked_options():
         query = build_item_query(params, sources=list(scope.sources), now=clock.now())
-    except BadParameter as error:
-        _fail(f"--{error.param.replace('_', '-')}: {error.message}", EXIT_CONFIG)
     with _database(settings) as engine, make_session_factory(engine)() as session:
         listing = list_item_views(session, query, scope, now=clock.now(), limit=limit)
     _console().print(items_table(listing.items, query.as_of))
@@ -199,12 +198,10 @@ def metrics(
     scope = item_scope(settings)
     now = SystemClock().now()
     raw = {"owner": owner, "source": source, "incident": incident, "type": type}
-    try:
+    with _checked_options():
         filters = metric_params.parse_filters(raw, scope.sources)
         instant = metric_params.parse_as_of(as_of, now)
         window = metric_params.parse_window(start, to, instant)
-    except BadParameter as error:
-        _fail(f"--{error.param.replace('_', '-')}: {error.message}", EXIT_CONFIG)
     with _database(settings) as engine, make_session_factory(engine)() as session:
         found = summary(session, scope, filters, instant, window, now=now)
     _console().print(summary_report(found))
@@ -254,6 +251,48 @@ def summary_report(found: Summary) -> Table:
     for figure, value in rows:
         table.add_row(figure, value)
     return table
+
+
+class ReviewFormat(StrEnum):
+    """Output of `followthrough review`."""
+
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+@app.command()
+def review(
+    ctx: typer.Context,
+    output: Annotated[
+        ReviewFormat, typer.Option("--format", help="A Markdown agenda, or JSON as the API gives.")
+    ] = ReviewFormat.MARKDOWN,
+    as_of: FilterOption = None,
+    since: FilterOption = None,
+    owner: FilterOption = None,
+    source: FilterOption = None,
+    incident: FilterOption = None,
+    type: FilterOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The review packet, as GET /api/v1/review gives it (same parameters)."""
+    from service.api.review_schemas import ReviewOut
+    from service.review.markdown import render
+    from service.review.packet import packet, parse_since
+
+    settings, _ = _load(ctx, config)
+    scope = item_scope(settings)
+    now = SystemClock().now()
+    raw = {"owner": owner, "source": source, "incident": incident, "type": type}
+    with _checked_options():
+        filters = metric_params.parse_filters(raw, scope.sources)
+        instant = metric_params.parse_as_of(as_of, now)
+        start = parse_since(since, instant)
+    with _database(settings) as engine, make_session_factory(engine)() as session:
+        found = packet(session, scope, filters, instant, start, now=now)
+    if output is ReviewFormat.JSON:
+        typer.echo(ReviewOut.model_validate(found).model_dump_json(indent=2))
+    else:
+        typer.echo(render(found), nl=False)
 
 
 @app.command()
@@ -483,6 +522,15 @@ def _console() -> Console:
     """Standard output; when it is not a terminal (CI logs, pipes), wide enough not to wrap."""
     console = Console()
     return console if console.is_terminal else Console(width=max(console.width, PIPE_WIDTH))
+
+
+@contextmanager
+def _checked_options() -> Iterator[None]:
+    """Parse options as the API parses parameters; a bad one exits 2 naming the option."""
+    try:
+        yield
+    except BadParameter as error:
+        _fail(f"--{error.param.replace('_', '-')}: {error.message}", EXIT_CONFIG)
 
 
 def _fail(message: str, code: int) -> NoReturn:

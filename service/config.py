@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError
 
 from connectors.base import Connector
 from connectors.config import DEFAULT_INCIDENT_PATTERN, DEFAULT_LABEL, ConnectorConfig, RegexPattern
+from service.review.policy import PRESETS
 
 DEFAULT_CONFIG_PATH = "followthrough.yaml"
 CONFIG_ENV = "FOLLOWTHROUGH_CONFIG"
@@ -87,6 +88,18 @@ def mask_database_url(url: str) -> str:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _policy_preset(value: object) -> object:
+    """`due_date_policy`: a preset's name becomes its windows; a mapping passes as given."""
+    if isinstance(value, str):
+        if value not in PRESETS:
+            raise ValueError(f"unknown preset {value!r} (presets: {', '.join(sorted(PRESETS))})")
+        return PRESETS[value]
+    return value
+
+
+DueDatePolicyWindows = Annotated[dict[str, Duration], BeforeValidator(_policy_preset)]
 WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
 DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
 
@@ -130,6 +143,7 @@ class Settings(_Strict):
     lease_ttl: Duration = timedelta(minutes=2)
     log_format: Literal["text", "json"] = "text"
     people: dict[str, list[str]] = Field(default_factory=dict)
+    due_date_policy: DueDatePolicyWindows = Field(default_factory=dict)
     api: ApiSettings = Field(default_factory=ApiSettings)
     sources: list[SourceSettings] = Field(default_factory=list)
 

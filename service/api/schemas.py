@@ -86,6 +86,28 @@ class FlagOut(BaseModel):
     message: str
 
 
+class DecisionOut(BaseModel):
+    """The reason given for a wont_do decision: the comment nearest the decision, within an
+    hour either side."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    text: str
+    at: datetime
+    author: str | None
+
+
+class TargetDateOut(BaseModel):
+    """A policy-derived target date: creation plus the window of the policy key that applies."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    date: date
+    key: str = Field(description="The policy key that set it (a priority, severity or default)")
+    days: float = Field(description="The key's window in days")
+    derived_from: Literal["policy"] = "policy"
+
+
 class ItemOut(BaseModel):
     """One item; `age_days`, `overdue`, `days_overdue`, `stale` and `flags` are at `as_of`."""
 
@@ -118,6 +140,12 @@ class ItemOut(BaseModel):
     days_overdue: int | None
     stale: bool
     flags: list[FlagOut]
+    decision: DecisionOut | None = Field(
+        description="Why a wont_do item is not being done; null when none was found"
+    )
+    target_date: TargetDateOut | None = Field(
+        description="For an item without a due date: the target the due-date policy derives"
+    )
 
 
 class ItemList(BaseModel):
@@ -295,6 +323,9 @@ class IncidentList(BaseModel):
 
     as_of: datetime
     incidents: list[IncidentOut]
+    next_cursor: str | None = Field(
+        None, description="Send back as `cursor=` for the next page; null on the last page"
+    )
 
 
 class OwnerOut(BaseModel):

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, not_, true
+from sqlalchemy import ColumnElement, and_, false, literal, not_, true
 
 from service.store.types import UTCDateTime
 
@@ -32,6 +32,13 @@ class FlagCode(StrEnum):
     UNTYPED = "untyped"
     NO_INCIDENT = "no_incident"
     STALE = "stale"
+    WONT_DO_WITHOUT_REASON = "wont_do_without_reason"
+    VAGUE = "vague"
+    TOO_LARGE = "too_large"
+    DUE_DATE_SLIPPED = "due_date_slipped"
+    UNASSIGNED_AFTER_OWNED = "unassigned_after_owned"
+    MOVED_BACK = "moved_back"
+    POLICY_OVERDUE = "policy_overdue"
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class ItemAt:
     incident: str | None
     created_at: datetime
     updated_at: datetime
+    has_decision: bool
+    """Whether a reason for a wont_do decision was found (see `service.sync.decisions`)."""
 
 
 def utc_date(instant: datetime) -> date:
@@ -103,6 +112,11 @@ def is_undated(state: str, due_date: date | None) -> bool:
     return is_active(state) and due_date is None
 
 
+def is_wont_do_without_reason(state: str, has_decision: bool) -> bool:
+    """Closed as wont_do with no comment giving the reason near the decision."""
+    return state == "wont_do" and not has_decision
+
+
 def flags(item: ItemAt, as_of: datetime, stale_after_days: int) -> list[Flag]:
     """The core flags of one item at T, in `FlagCode` order."""
     found: list[Flag] = []
@@ -125,6 +139,13 @@ def flags(item: ItemAt, as_of: datetime, stale_after_days: int) -> list[Flag]:
         found.append(Flag(FlagCode.NO_INCIDENT, "no incident reference"))
     if is_stale(item.state, item.updated_at, as_of, stale_after_days):
         found.append(Flag(FlagCode.STALE, f"no update in the last {stale_after_days} days"))
+    if is_wont_do_without_reason(item.state, item.has_decision):
+        found.append(
+            Flag(
+                FlagCode.WONT_DO_WITHOUT_REASON,
+                "closed as won't do with no comment within an hour of the decision saying why",
+            )
+        )
     return found
 
 
@@ -146,6 +167,7 @@ class ItemColumns:
     incident: ColumnElement[Any]
     created_at: ColumnElement[Any]
     updated_at: ColumnElement[Any]
+    decision: ColumnElement[Any]
 
 
 def active_sql(c: ItemColumns) -> ColumnElement[bool]:
@@ -172,7 +194,8 @@ def undated_sql(c: ItemColumns) -> ColumnElement[bool]:
 def flag_sql(
     code: FlagCode, c: ItemColumns, as_of: datetime, stale_after_days: int
 ) -> ColumnElement[bool]:
-    """True where the item carries flag `code` at T (never NULL)."""
+    """True where the item carries core flag `code` at T (never NULL). The review's hygiene
+    flags read more than `ItemColumns` and have their SQL in `service.review.hygiene`."""
     if code is FlagCode.MULTIPLE_OWNERS:
         return c.owner_count > 1
     if code is FlagCode.UNOWNED:
@@ -183,7 +206,11 @@ def flag_sql(
         return c.type.is_(None)
     if code is FlagCode.NO_INCIDENT:
         return c.incident.is_(None)
-    return stale_sql(c, as_of, stale_after_days)
+    if code is FlagCode.WONT_DO_WITHOUT_REASON:
+        return and_(c.state == "wont_do", c.decision.is_(None))
+    if code is FlagCode.STALE:
+        return stale_sql(c, as_of, stale_after_days)
+    return false()  # the review's hygiene flags: `flags` never sets them either
 
 
 def condition(expression: ColumnElement[bool], wanted: bool | None) -> ColumnElement[bool]:

@@ -7,7 +7,7 @@ The API, the CLI `items` command and later reports call `list_item_views` and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -17,8 +17,11 @@ from service.metrics import definitions
 from service.metrics.definitions import Flag, ItemAt
 from service.metrics.people import People
 from service.metrics.query import ItemQuery
+from service.review import hygiene
+from service.review.hygiene import HygieneItem
+from service.review.policy import DueDatePolicy, Target
 from service.store import item_queries
-from service.store.item_queries import ItemRecord, ItemScope, JSONValue
+from service.store.item_queries import Decision, ItemRecord, ItemScope, JSONValue
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class ItemView:
     days_overdue: int | None
     stale: bool
     flags: list[Flag]
+    decision: Decision | None
+    target_date: Target | None
+    """The due-date policy's target date, for items without a due date that it covers."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ def item_scope(settings: Settings) -> ItemScope:
         sources={source.name: source.kind for source in settings.sources},
         stale_after_days=settings.stale_after_days,
         people=People(settings.people),
+        policy=DueDatePolicy.from_config(settings.due_date_policy),
     )
 
 
@@ -128,9 +135,23 @@ def item_view(record: ItemRecord, as_of: datetime, scope: ItemScope) -> ItemView
         incident=record.incident,
         created_at=record.created_at,
         updated_at=record.updated_at,
+        has_decision=record.decision is not None,
     )
     days = scope.stale_after_days
     people = scope.people
+    target = None
+    if record.due_date is None:
+        target = scope.policy.target(record.priority, record.labels, record.created_at)
+    review = HygieneItem(
+        title=record.title,
+        state=record.state,
+        owner=record.owner,
+        due_date=record.due_date,
+        priority=record.priority,
+        labels=record.labels,
+        created_at=record.created_at,
+        facts=record.facts,
+    )
     return ItemView(
         id=record.id,
         source=record.source,
@@ -158,8 +179,20 @@ def item_view(record: ItemRecord, as_of: datetime, scope: ItemScope) -> ItemView
         overdue=definitions.is_overdue(record.state, record.due_date, as_of),
         days_overdue=definitions.days_overdue(record.state, record.due_date, as_of),
         stale=definitions.is_stale(record.state, record.updated_at, as_of, days),
-        flags=definitions.flags(at, as_of, days),
+        flags=[
+            *definitions.flags(at, as_of, days),
+            *hygiene.flags(review, as_of, scope.policy, target),
+        ],
+        decision=_decision(record.decision, scope),
+        target_date=target,
     )
+
+
+def _decision(decision: Decision | None, scope: ItemScope) -> Decision | None:
+    """The decision with its author shown as the people map shows them."""
+    if decision is None or decision.author is None:
+        return decision
+    return replace(decision, author=scope.people.display(decision.author))
 
 
 def _show(history_field: str, value: str | None, scope: ItemScope) -> str | None:

@@ -18,8 +18,10 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Select,
+    String,
     and_,
     case,
+    cast,
     exists,
     func,
     or_,
@@ -39,6 +41,9 @@ from service.metrics.definitions import (
 from service.metrics.people import People
 from service.metrics.query import ItemQuery, Sort, StateFilter, TypeFilter
 from service.metrics.sqlfuncs import text_as_date
+from service.review import hygiene
+from service.review.hygiene import HistoryFacts, HygieneColumns
+from service.review.policy import DueDatePolicy
 from service.store.models import HistoryEntry, Item, ItemKey, ItemOwner
 
 JSONValue = str | int | None
@@ -61,6 +66,16 @@ class ItemScope:
     sources: Mapping[str, str]
     stale_after_days: int = 30
     people: People = field(default_factory=People)
+    policy: DueDatePolicy = field(default_factory=DueDatePolicy)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The reason given for a wont_do decision: a comment's text, when and by whom."""
+
+    text: str
+    at: datetime
+    author: str | None
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,8 @@ class ItemRecord:
     updated_at: datetime
     resolved_at: datetime | None
     removed_at: datetime | None
+    decision: Decision | None
+    facts: HistoryFacts
 
 
 @dataclass(frozen=True)
@@ -131,10 +148,12 @@ def items_at(
     at = (
         select(
             Item.id.label("item_id"),
-            func.coalesce(_value_at("state", as_of), Item.state).label("state"),
-            _value_at("owner", as_of).label("owner"),
-            _value_at("due_date", as_of).label("due_date"),
-            _value_at("tracked", as_of).label("tracked"),
+            func.coalesce(_value_at("state", as_of, Item.state.expression), Item.state).label(
+                "state"
+            ),
+            _value_at("owner", as_of, Item.owner.expression).label("owner"),
+            _value_at("due_date", as_of, cast(Item.due_date, String)).label("due_date"),
+            _value_at("tracked", as_of, _tracked_now()).label("tracked"),
         )
         .where(*in_scope)
         .subquery("at")
@@ -164,7 +183,9 @@ def list_items(
         list(scope.sources), query.as_of, now=now, include_removed=query.filters.include_removed
     )
     keys = _sort_keys(query.sort, at.columns, query.as_of)
-    statement = _record_select(at, *(key.expr.label(f"k{i}") for i, key in enumerate(keys)))
+    statement = _record_select(
+        at, query.as_of, *(key.expr.label(f"k{i}") for i, key in enumerate(keys))
+    )
     statement = statement.where(*filter_conditions(at, query, scope))
     if after is not None:
         statement = statement.where(_after(keys, _decode(keys, after)))
@@ -173,7 +194,7 @@ def list_items(
     records = [_record(row, at.current, scope) for row in rows[:limit]]
     position = None
     if len(rows) > limit:
-        position = [_encode(value) for value in tuple(rows[limit - 1])[4:]]
+        position = [_encode(value) for value in tuple(rows[limit - 1])[_RECORD_COLUMNS:]]
     return ItemPage(records, position)
 
 
@@ -183,7 +204,7 @@ def get_item(
     """The item with this id as it stood at T, or None (unknown, excluded source, or not
     yet created at T). Removed items are returned."""
     at = items_at(list(scope.sources), as_of, now=now, include_removed=True)
-    row = session.execute(_record_select(at).where(Item.id == item_id)).first()
+    row = session.execute(_record_select(at, as_of).where(Item.id == item_id)).first()
     return None if row is None else _record(row, at.current, scope)
 
 
@@ -226,6 +247,7 @@ def _columns(
         incident=Item.incident.expression,
         created_at=Item.created_at.expression,
         updated_at=Item.updated_at.expression,
+        decision=Item.decision.expression,
     )
 
 
@@ -233,9 +255,12 @@ def _owner_count() -> ColumnElement[int]:
     return func.json_array_length(Item.owners, type_=Integer)
 
 
-def _value_at(history_field: str, as_of: datetime) -> ColumnElement[Any]:
-    """The item's value of `history_field` at T: the latest entry at or before T."""
-    return (
+def _value_at(
+    history_field: str, as_of: datetime, current: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """The item's value of `history_field` at T: the latest entry at or before T, which is
+    the `current` value, read without a lookup, when the history has nothing after T."""
+    latest = (
         select(HistoryEntry.after)
         .where(
             HistoryEntry.item_id == Item.id,
@@ -246,11 +271,73 @@ def _value_at(history_field: str, as_of: datetime) -> ColumnElement[Any]:
         .limit(1)
         .scalar_subquery()
     )
+    return case((Item.history_until <= as_of, current), else_=latest)
 
 
-def _record_select(at: ItemsAt, *extra: ColumnElement[Any]) -> Select[Any]:
+def _tracked_now() -> ColumnElement[str]:
+    """The tracked status as history writes it, from `removed_at`."""
+    return case((Item.removed_at.is_(None), "true"), else_="false")
+
+
+_RECORD_COLUMNS = 7
+"""Columns of `_record_select` before any extra ones: the row, values at T, history facts."""
+
+
+def _record_select(at: ItemsAt, as_of: datetime, *extra: ColumnElement[Any]) -> Select[Any]:
     c = at.columns
-    return at.select(Item, c.state, c.owner, c.due_date, *extra)
+    slips, owned_before, last_state_from = _history_facts(as_of)
+    return at.select(
+        Item, c.state, c.owner, c.due_date, slips, owned_before, last_state_from, *extra
+    )
+
+
+def _history_facts(
+    as_of: datetime,
+) -> tuple[ColumnElement[int], ColumnElement[bool], ColumnElement[str | None]]:
+    """The item's history up to T as `HistoryFacts` columns: due-date moves to a later
+    date, whether some owner entry names an owner, and the state the latest state change
+    left."""
+    up_to = (HistoryEntry.item_id == Item.id, HistoryEntry.at <= as_of)
+    slips = (
+        select(func.count())
+        .where(
+            *up_to,
+            HistoryEntry.field == "due_date",
+            HistoryEntry.before.is_not(None),
+            HistoryEntry.after.is_not(None),
+            HistoryEntry.after > HistoryEntry.before,
+        )
+        .scalar_subquery()
+    )
+    owned_before = exists().where(
+        *up_to, HistoryEntry.field == "owner", HistoryEntry.after.is_not(None)
+    )
+    last_state_from = (
+        select(HistoryEntry.before)
+        .where(*up_to, HistoryEntry.field == "state")
+        .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return slips, owned_before, last_state_from
+
+
+def hygiene_columns(at: ItemsAt, as_of: datetime) -> HygieneColumns:
+    """The values at T the hygiene rules read, as SQL over `at`."""
+    c = at.columns
+    slips, owned_before, last_state_from = _history_facts(as_of)
+    return HygieneColumns(
+        title=Item.title.expression,
+        state=c.state,
+        owner=c.owner,
+        due_date=c.due_date,
+        priority=Item.priority.expression,
+        labels=Item.labels.expression,
+        created_at=c.created_at,
+        slips=slips,
+        owned_before=owned_before,
+        last_state_from=last_state_from,
+    )
 
 
 def _record(row: Any, current: bool, scope: ItemScope) -> ItemRecord:
@@ -279,7 +366,15 @@ def _record(row: Any, current: bool, scope: ItemScope) -> ItemRecord:
         updated_at=item.updated_at,
         resolved_at=item.resolved_at,
         removed_at=item.removed_at,
+        decision=_decision(item),
+        facts=HistoryFacts(int(row[4]), bool(row[5]), row[6]),
     )
+
+
+def _decision(item: Item) -> Decision | None:
+    if item.decision is None or item.decision_at is None:
+        return None
+    return Decision(item.decision, item.decision_at, item.decision_author)
 
 
 def _owners_at(owner: str | None, item: Item) -> list[str]:
@@ -301,7 +396,9 @@ def filter_conditions(at: ItemsAt, query: ItemQuery, scope: ItemScope) -> list[C
     ]
     if f.state is not StateFilter.ALL:
         found.append(c.state.in_(f.state.states()))
-    if f.flag is not None:
+    if f.flag in hygiene.HYGIENE_FLAGS:
+        found.append(hygiene.flag_sql(f.flag, hygiene_columns(at, as_of), as_of, scope.policy))
+    elif f.flag is not None:
         found.append(flag_sql(f.flag, c, as_of, days))
     if f.owner is not None:
         found.append(_owner_matches(at, scope.people.names_for(f.owner)))

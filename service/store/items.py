@@ -6,15 +6,17 @@ same content changes nothing, and an older replay never overwrites a newer row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from connectors.base import ItemRef
+from connectors.base import Comment, ItemRef
 from connectors.item import Change, HistoryField, ItemState
 from connectors.item import Item as Incoming
+from service.store import derived
 from service.store.models import HistoryEntry, Item, ItemKey, ItemOwner
 
 HISTORY_FIELDS = (HistoryField.STATE, HistoryField.OWNER, HistoryField.DUE_DATE)
@@ -54,12 +56,16 @@ def apply_page(session: Session, source: str, items: Sequence[Incoming], now: da
         row.last_synced_at = now
         if row.updated_at <= incoming.updated_at and _differs(row, incoming):
             updates.append((row, incoming))
-    _insert_all(session, source, new, now)
+    new_ids = _insert_all(session, source, new, now)
     ids = [row.id for row, _ in updates]
+    incidents = [(source, row.incident) for row, _ in updates]
     observed_at = _observed_at(session, ids, now)
     keys = _keys_of(session, ids)
     for row, incoming in updates:
         _update(session, row, incoming, observed_at, keys.get(row.id, set()))
+    incidents += [(source, incoming.incident) for incoming in (*new, *(i for _, i in updates))]
+    derived.refresh_incidents(session, incidents)
+    derived.refresh_history(session, [*new_ids, *ids])
     return len(new) + len(updates)
 
 
@@ -121,11 +127,11 @@ def _values(item: Incoming) -> dict[str, object]:
 
 def _insert_all(
     session: Session, source: str, incomings: Sequence[Incoming], now: datetime
-) -> None:
+) -> list[int]:
     """Insert items seen for the first time with their keys, owners and first history,
-    one multi-row statement per table."""
+    one multi-row statement per table; returns their ids."""
     if not incomings:
-        return
+        return []
     rows = [
         {
             "source": source,
@@ -151,6 +157,7 @@ def _insert_all(
     for model, values in ((ItemKey, keys), (ItemOwner, owners), (HistoryEntry, history)):
         if values:
             session.execute(insert(model), values)
+    return [item_id for item_id, _ in returned]
 
 
 def _previous_keys(incoming: Incoming) -> list[str]:
@@ -212,6 +219,8 @@ def _update(
         owners = _owner_rows(row.id, incoming.owners)
         if owners:
             session.execute(insert(ItemOwner), owners)
+    if row.state != incoming.state.value:  # a new state needs its own decision
+        row.decision = row.decision_at = row.decision_author = row.decision_checked_at = None
     for name, value in _values(incoming).items():
         setattr(row, name, value)
     new_keys = {incoming.key, *previous} - held_keys
@@ -290,6 +299,8 @@ def mark_removed(session: Session, source: str, external_ids: Iterable[str], now
             for row in rows
         ],
     )
+    derived.refresh_incidents(session, [(source, row.incident) for row in rows])
+    derived.refresh_history(session, [row.id for row in rows])
     return len(rows)
 
 
@@ -301,6 +312,80 @@ def tracked_refs(session: Session, source: str) -> list[ItemRef]:
         .order_by(Item.id)
     )
     return [ItemRef(external_id, key, partition) for external_id, key, partition in rows]
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    """A wont_do item whose reason is still to be searched, and when it became wont_do."""
+
+    ref: ItemRef
+    decided_at: datetime
+
+
+def pending_decisions(
+    session: Session, source: str, external_ids: Collection[str] | None = None
+) -> list[PendingDecision]:
+    """Tracked wont_do items of `source` (of `external_ids` when given) whose search for a
+    reason has not ended, oldest id first.
+
+    The decision's moment is the latest state entry into wont_do the tracker recorded,
+    else `resolved_at`, else the latest observed entry into wont_do (the sync that saw it).
+    """
+    conditions = [
+        Item.source == source,
+        Item.state == ItemState.WONT_DO.value,
+        Item.removed_at.is_(None),
+        Item.decision_checked_at.is_(None),
+    ]
+    if external_ids is not None:
+        if not external_ids:
+            return []
+        conditions.append(Item.external_id.in_(list(external_ids)))
+    rows = session.execute(
+        select(Item.id, Item.external_id, Item.key, Item.partition, Item.resolved_at)
+        .where(*conditions)
+        .order_by(Item.id)
+    ).all()
+    entries: dict[tuple[int, bool], datetime] = {}
+    if rows:
+        found = session.execute(
+            select(HistoryEntry.item_id, HistoryEntry.observed, func.max(HistoryEntry.at))
+            .where(
+                HistoryEntry.item_id.in_([row.id for row in rows]),
+                HistoryEntry.field == HistoryField.STATE.value,
+                HistoryEntry.after == ItemState.WONT_DO.value,
+            )
+            .group_by(HistoryEntry.item_id, HistoryEntry.observed)
+        )
+        entries = {(item_id, observed): at for item_id, observed, at in found}
+    pending = []
+    for item_id, external_id, key, partition, resolved_at in rows:
+        decided_at = entries.get((item_id, False)) or resolved_at or entries.get((item_id, True))
+        if decided_at is not None:
+            pending.append(PendingDecision(ItemRef(external_id, key, partition), decided_at))
+    return pending
+
+
+def record_decisions(
+    session: Session,
+    source: str,
+    found: Mapping[str, Comment],
+    settled: Collection[str],
+    now: datetime,
+) -> None:
+    """Store the reason comments `found` (by external id) and end the search for the
+    `settled` items (those found, and those whose window had passed with none)."""
+    if not settled:
+        return
+    rows = session.scalars(
+        select(Item).where(Item.source == source, Item.external_id.in_(list(settled)))
+    )
+    for row in rows:
+        comment = found.get(row.external_id)
+        if comment is not None:
+            row.decision, row.decision_at = comment.body, comment.at
+            row.decision_author = comment.author
+        row.decision_checked_at = now
 
 
 def replace_history(session: Session, source: str, changes: Iterable[Change]) -> int:
@@ -339,6 +424,7 @@ def replace_history(session: Session, source: str, changes: Iterable[Change]) ->
             ]
             _add_history(session, entries)
             written += len(entries)
+    derived.refresh_history(session, [item_id for item_id, _, _ in rows])
     return written
 
 

@@ -114,6 +114,15 @@ class Item(Base):
     removed_at: Mapped[datetime | None]
     first_seen_at: Mapped[datetime]
     last_synced_at: Mapped[datetime]
+    history_until: Mapped[datetime | None]
+    """When the item's latest history entry is; values at a later T need no lookup."""
+    # The reason for a wont_do decision (migration 0004): the nearest comment's text, time
+    # and author. `decision_checked_at` is when the search ended (found, or its window had
+    # passed); NULL on a wont_do item means it is still to be searched.
+    decision: Mapped[str | None] = mapped_column(Text)
+    decision_at: Mapped[datetime | None]
+    decision_author: Mapped[str | None] = mapped_column(String(300))
+    decision_checked_at: Mapped[datetime | None]
 
     history: Mapped[list[HistoryEntry]] = relationship(
         lazy="raise", order_by="HistoryEntry.at", viewonly=True
@@ -211,3 +220,47 @@ class PartitionStateRow(Base):
     etag: Mapped[str | None] = mapped_column(String(300))
     resume_token: Mapped[str | None] = mapped_column(Text)
     high_water: Mapped[datetime | None]
+
+
+class IncidentRollup(Base):
+    """Counts of one source's tracked items of one incident, as they stand now.
+
+    Derived from `items` at write time (see `service.store.derived`), so listing
+    incidents reads one row per incident and source instead of grouping every item.
+    """
+
+    __tablename__ = "incident_rollups"
+
+    incident: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.name"), primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    active: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    wont_do: Mapped[int] = mapped_column(Integer)
+    oldest_active_created_at: Mapped[datetime | None]
+    latest_created_at: Mapped[datetime]
+    prevention: Mapped[int] = mapped_column(Integer)
+    """Items of this type that are not wont_do (likewise the next three)."""
+    detection: Mapped[int] = mapped_column(Integer)
+    mitigation: Mapped[int] = mapped_column(Integer)
+    process: Mapped[int] = mapped_column(Integer)
+
+
+class ActiveStretch(Base):
+    """A span `[start, end)` in which an item was tracked and active; `end` null: still is.
+
+    Derived from the state and tracked history at write time (see `service.store.derived`),
+    so trends count active items at period ends without walking the history.
+    """
+
+    __tablename__ = "active_stretches"
+    __table_args__ = (
+        Index("ix_active_stretches_source_start", "source", "start"),
+        Index("ix_active_stretches_source_end", "source", "end"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    start: Mapped[datetime]
+    end: Mapped[datetime | None]

@@ -3,7 +3,9 @@
 A run holds its source's lease; each page commits only while the lease's fence is still
 this run's, renewing it. A crash replays at most the page in flight; an older replay never
 overwrites a newer row; a per-item problem is recorded in the run and skipped while the
-rest lands. `stop()` ends running syncs after their current page.
+rest lands. After each page, the items it newly closed as wont_do have the reason for
+that decision searched (`service.sync.decisions`). `stop()` ends running syncs after their
+current page.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.base import Connector, Context, ItemError, ItemRef, Page
 from connectors.errors import AuthError, ConfigError, ConnectorError, RateLimited
+from connectors.item import ItemState
 from service.clock import Clock
 from service.config import SourceSettings
 from service.redaction import RedactingFilter, secrets_in
@@ -29,11 +32,14 @@ from service.store import runs as run_store
 from service.store import sources as source_store
 from service.store import sync_state
 from service.store.leases import Held, StaleFence
+from service.sync.decisions import settle, window_of
 from service.sync.owner import new_owner
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR_DETAILS = 50
+DECISION_BATCH = 100
+"""Wont_do items whose reasons one `fetch_comments` call searches (the sweep's batch)."""
 DEFAULT_LEASE_TTL = timedelta(minutes=2)
 INTERRUPTED = "interrupted"
 
@@ -179,6 +185,7 @@ class SyncRunner:
                     lease_store.renew(session, run.held, self._lease_ttl)
                     sync_state.clear(session, source.name)
             seen = self._pages(run, connector, full)
+            self._decide(run, connector, None)
             if reconcile:
                 self._stop_point(run)
                 run.progress.removed = self._reconcile(run, connector, seen)
@@ -238,8 +245,48 @@ class SyncRunner:
                 _record_progress(session, run)
             run.pages += 1
             seen.update(item.external_id for item in page.items)
+            closed = {i.external_id for i in page.items if i.state is ItemState.WONT_DO}
+            self._decide(run, connector, closed)
             self._stop_point(run)
         return seen
+
+    def _decide(
+        self, run: _Run, connector: Connector, external_ids: Collection[str] | None
+    ) -> None:
+        """Search the reasons of wont_do items still without one: the page's items, or
+        (None) every such item of the source this run has not searched yet.
+
+        Runs after the page committed, so no network call holds a write lock; an item
+        committed without its search stays pending and a later pass picks it up. A
+        tracker error other than a rate limit becomes an item error for each item of the
+        batch, which is searched again next sync; a rate limit ends the run as usual.
+        """
+        source = run.source.name
+        with self._sessions() as session:
+            pending = item_store.pending_decisions(session, source, external_ids)
+        pending = [p for p in pending if p.ref.external_id not in run.searched]
+        for start in range(0, len(pending), DECISION_BATCH):
+            batch = pending[start : start + DECISION_BATCH]
+            run.searched.update(p.ref.external_id for p in batch)
+            try:
+                comments = list(connector.fetch_comments([window_of(p) for p in batch]))
+            except RateLimited:
+                raise
+            except ConnectorError as error:
+                message = f"comments not fetched: {_describe(error)}"
+                run.progress.add_errors(
+                    [ItemError(message, p.ref.external_id, p.ref.key) for p in batch]
+                )
+                comments = None
+            with self._sessions.begin() as session:
+                lease_store.renew(session, run.held, self._lease_ttl)
+                if comments is not None:
+                    now = self._clock.now()
+                    outcome = settle(batch, comments, now)
+                    item_store.record_decisions(
+                        session, source, outcome.found, outcome.settled, now
+                    )
+                _record_progress(session, run)
 
     def _reconcile(self, run: _Run, connector: Connector, seen: set[str]) -> int:
         """Ask the connector about every tracked item this run did not see; mark the gone."""
@@ -323,6 +370,8 @@ class _Run:
         self.tally = RequestTally()
         self.progress = _Progress()
         self.pages = 0
+        self.searched: set[str] = set()
+        """Items whose decision this run searched already (each is searched once a run)."""
 
     def result(self, status: str, error: str | None, retry_at: datetime | None = None) -> RunResult:
         progress = self.progress
@@ -352,9 +401,12 @@ class _Progress:
     def add_page(self, page: Page, changed: int) -> None:
         self.items_seen += len(page.items)
         self.items_changed += changed
-        self.item_errors += len(page.errors)
+        self.add_errors(page.errors)
+
+    def add_errors(self, errors: Sequence[ItemError]) -> None:
+        self.item_errors += len(errors)
         room = MAX_ERROR_DETAILS - len(self.error_details)
-        self.error_details += [_describe_item_error(e) for e in page.errors[:room]]
+        self.error_details += [_describe_item_error(e) for e in errors[:room]]
 
 
 def _record_progress(session: Session, run: _Run) -> None:

@@ -139,10 +139,10 @@ def test_a_bad_config_exits_2_naming_the_key_without_a_traceback(tmp_path):
 
 def test_an_unknown_kind_exits_2_naming_the_installed_kinds(tmp_path):
     config = tmp_path / "ft.yaml"
-    config.write_text("sources:\n  - {name: jira, kind: jira}\n", encoding="utf-8")
+    config.write_text("sources:\n  - {name: yt, kind: youtrack}\n", encoding="utf-8")
     result = invoke("--config", str(config), "migrate")
     assert result.exit_code == 2
-    assert "installed kinds: github, scripted, scripted-desc" in result.stderr
+    assert "installed kinds: github, jira, linear, scripted, scripted-desc" in result.stderr
 
 
 def test_an_unknown_option_is_a_usage_error_exiting_2():

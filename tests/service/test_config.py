@@ -356,16 +356,18 @@ def test_source_names_are_unique():
 
 
 def test_an_unknown_kind_names_the_installed_kinds():
-    error = error_of({"sources": [{"name": "jira-prod", "kind": "jira"}]})
+    error = error_of({"sources": [{"name": "yt-prod", "kind": "youtrack"}]})
     assert str(error) == (
-        "config: sources[0] (jira-prod): kind 'jira' is not installed "
-        "(installed kinds: github, scripted, scripted-desc)"
+        "config: sources[0] (yt-prod): kind 'youtrack' is not installed "
+        "(installed kinds: github, jira, linear, scripted, scripted-desc)"
     )
 
 
 def test_a_source_without_a_kind_names_the_installed_kinds():
     error = error_of({"sources": [{"name": "x"}]})
-    assert "sources[0] (x): missing key 'kind' (installed kinds: github, scripted" in str(error)
+    assert "sources[0] (x): missing key 'kind' (installed kinds: github, jira, linear," in str(
+        error
+    )
 
 
 # --- people -------------------------------------------------------------------------

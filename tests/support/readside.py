@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.base import Comment
 from connectors.item import Item, ItemState
 from service.store import items as item_store
 from service.store import sources as source_store
@@ -56,6 +57,12 @@ class Mirror:
     def remove(self, external_ids: Iterable[str], *, at: datetime) -> None:
         with self.sessions.begin() as session:
             item_store.mark_removed(session, self.source, list(external_ids), at)
+
+    def decide(self, *reasons: Comment, at: datetime) -> None:
+        """Store these comments as the reasons of their items' wont_do decisions."""
+        found = {comment.external_id: comment for comment in reasons}
+        with self.sessions.begin() as session:
+            item_store.record_decisions(session, self.source, found, list(found), at)
 
     def ids(self) -> dict[str, int]:
         """Mirror ids of this source's items by external id."""

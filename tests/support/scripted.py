@@ -15,6 +15,8 @@ from typing import ClassVar
 
 from connectors import registry
 from connectors.base import (
+    Comment,
+    CommentWindow,
     Connector,
     Context,
     ItemError,
@@ -53,6 +55,7 @@ class ScriptedTracker:
     Faults are armed for the next run only: `crash_after_pages=k` raises `Crash` when that
     run asks for page k+1; `fail_with` raises the error when it asks for page
     `fail_after_pages`+1. `records_history=False` makes changes leave no tracker history.
+    `comments_fail_with` makes every comment search raise that error.
     """
 
     items: dict[str, TrackedItem] = field(default_factory=dict)
@@ -63,6 +66,9 @@ class ScriptedTracker:
     fail_after_pages: int = 0
     records_history: bool = True
     changes: list[Change] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    comments_fail_with: Exception | None = None
+    comment_searches: list[list[str]] = field(default_factory=list)
     pages_served: int = 0
     items_served: int = 0
     next_number: int = 1
@@ -110,6 +116,14 @@ class ScriptedTracker:
             )
         held.item = after
         return after
+
+    def comment(
+        self, external_id: str, body: str, *, at: datetime | None = None, author: str = "ana"
+    ) -> Comment:
+        """Comment on an item at the server's now (or `at`); comments do not touch the item."""
+        made = Comment(external_id, at or self.now, author, body)
+        self.comments.append(made)
+        return made
 
     def move(self, external_id: str, key: str) -> Item:
         """Give an item a new key (a Jira or Linear move); the old key joins previous_keys."""
@@ -205,6 +219,23 @@ class _ScriptedBase:
         self.context.on_request(200)
         wanted = {ref.external_id for ref in items}
         return iter([c for c in self.tracker.changes if c.external_id in wanted])
+
+    def fetch_comments(self, windows: Sequence[CommentWindow]) -> Iterator[Comment]:
+        """One request per call (a batched tracker); records which items were searched."""
+        tracker = self.tracker
+        if tracker.comments_fail_with is not None:
+            raise tracker.comments_fail_with
+        self.context.on_request(200)
+        tracker.comment_searches.append([w.item.external_id for w in windows])
+        return iter(
+            [
+                comment
+                for window in windows
+                for comment in tracker.comments
+                if comment.external_id == window.item.external_id
+                and window.start <= comment.at <= window.end
+            ]
+        )
 
     def reconcile(self, items: Sequence[ItemRef]) -> Iterator[Removal]:
         self.context.on_request(200)

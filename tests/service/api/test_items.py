@@ -179,7 +179,8 @@ def test_flags_are_listed_with_codes_and_messages(client, scenario):
     ]
     assert all(f["message"] for f in blocked["flags"])
     closed = client.get("/api/v1/items", params={"state": "wont_do"}).json()["items"][0]
-    assert closed["flags"] == []  # typed, with an incident; unowned/undated need it active
+    # typed, with an incident; unowned/undated need it active; no reason was found for it
+    assert [f["code"] for f in closed["flags"]] == ["wont_do_without_reason"]
 
 
 def test_the_owner_filter_matches_any_owner_case_insensitively(client, scenario):
@@ -265,6 +266,8 @@ def test_an_item_object_has_every_contract_field_computed_at_as_of(client, scena
         "days_overdue": 10,
         "stale": False,
         "flags": [],
+        "decision": None,
+        "target_date": None,
     }
 
 

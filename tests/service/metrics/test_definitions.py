@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from connectors.base import Comment
 from connectors.item import Item, ItemState, ItemType
 from service.metrics import definitions as d
 from service.metrics.definitions import FlagCode, ItemAt
@@ -28,6 +29,7 @@ def at(**fields: object) -> ItemAt:
         "incident": "INC-1",
         "created_at": T - timedelta(days=10),
         "updated_at": T - timedelta(days=1),
+        "has_decision": False,
     }
     values.update(fields)
     return ItemAt(**values)  # type: ignore[arg-type]
@@ -97,6 +99,16 @@ def test_a_closed_item_keeps_only_the_flags_that_do_not_need_it_active():
     ]
 
 
+def test_wont_do_without_a_reason_is_flagged_with_what_is_missing():
+    [flag] = d.flags(at(state="wont_do"), T, 30)
+    assert flag.code is FlagCode.WONT_DO_WITHOUT_REASON
+    assert flag.message == (
+        "closed as won't do with no comment within an hour of the decision saying why"
+    )
+    assert d.flags(at(state="wont_do", has_decision=True), T, 30) == []
+    assert d.flags(at(state="done"), T, 30) == []
+
+
 def test_a_well_kept_item_has_no_flags():
     assert d.flags(at(), T, 30) == []
 
@@ -147,6 +159,8 @@ def build_random_mirror(sessions, rng: random.Random) -> None:
         mirror.put(*changed, at=sync)
     removed = [f"id-{n}" for n in created if rng.random() < 0.15]
     mirror.remove(removed, at=NOW - timedelta(days=5))
+    reasons = [Comment(f"id-{n}", first_sync, "ana", "Dropped") for n in created]
+    mirror.decide(*(r for r in reasons if rng.random() < 0.5), at=NOW - timedelta(days=5))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -181,6 +195,7 @@ def test_sql_definitions_agree_with_the_python_reference(sessions, seed):
                     incident=record.incident,
                     created_at=record.created_at,
                     updated_at=record.updated_at,
+                    has_decision=record.decision is not None,
                 )
                 expected_flags = {f.code for f in d.flags(values, as_of, 30)}
                 assert bool(row[1]) == d.is_overdue(record.state, record.due_date, as_of)

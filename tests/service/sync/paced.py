@@ -19,7 +19,16 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from connectors import registry
-from connectors.base import Context, ItemRef, Page, PageOrder, PartitionState, Removal
+from connectors.base import (
+    Comment,
+    CommentWindow,
+    Context,
+    ItemRef,
+    Page,
+    PageOrder,
+    PartitionState,
+    Removal,
+)
 from connectors.config import ConnectorConfig
 from connectors.item import Change, Item, ItemState
 
@@ -68,6 +77,9 @@ class PacedConnector:
             yield Page(PARTITION, chunk, PartitionState(cursor=chunk[-1].updated_at))
 
     def fetch_history(self, items: Sequence[ItemRef]) -> Iterator[Change]:
+        return iter(())
+
+    def fetch_comments(self, windows: Sequence[CommentWindow]) -> Iterator[Comment]:
         return iter(())
 
     def reconcile(self, items: Sequence[ItemRef]) -> Iterator[Removal]:
