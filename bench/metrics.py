@@ -7,6 +7,7 @@ Then calls each endpoint through the real app in-process (TestClient) repeatedly
 p50 / p95 in ms and the ratio to a bare `SELECT count(*) FROM items` (the floor).
 
     .venv/bin/python bench/metrics.py [--million] [--repeats 15] [--no-sqlite]
+    .venv/bin/python bench/metrics.py --existing URL   # re-measure a loaded database
 """
 
 from __future__ import annotations
@@ -253,7 +254,14 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="1,000,000 items, not 100,000")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument(
+        "--existing", metavar="URL", help="measure a database an earlier run loaded; no load"
+    )
     args = parser.parse_args()
+    if args.existing:
+        engine = make_engine(args.existing)
+        measure(engine, f"existing {engine.url.render_as_string(hide_password=True)}", args.repeats)
+        return
     n = 1_000_000 if args.million else 100_000
     targets: list[tuple[str, str]] = []
     if not args.no_sqlite:
