@@ -4,19 +4,17 @@ syncing a fake GitHub over real HTTP through the SyncRunner into SQLite and Post
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 import pytest
 
-from connectors.base import Page, PartitionState
 from connectors.github import GitHubConnector
 from connectors.testing import FakeGitHub, seed_github
 from service.config import SourceSettings
 from service.sync.runner import SyncRunner
 from tests.conftest import NOW
 from tests.connectors.contract import items_of
-from tests.connectors.fakes import FakeTime
+from tests.connectors.fakes import FakeTime, crashing
 from tests.connectors.github.conftest import LABEL, T0, github_config
 from tests.service.sync import mirror
 from tests.support.scripted import Crash
@@ -59,21 +57,6 @@ def labelled(fake: FakeGitHub, count: int, repo: str = "acme/api") -> list:
 # Check 1: crash and resume
 
 
-def crashing(after: int) -> type[GitHubConnector]:
-    class Crashing(GitHubConnector):
-        """Dies (like the process) once `after` pages were handed to the runner."""
-
-        def fetch_changed(
-            self, state: Mapping[str, PartitionState], *, full: bool = False
-        ) -> Iterator[Page]:
-            for number, page in enumerate(super().fetch_changed(state, full=full), 1):
-                yield page
-                if number == after:
-                    raise Crash
-
-    return Crashing
-
-
 @pytest.mark.parametrize("k", [1, 4, 9])
 def test_a_sync_killed_after_page_k_resumes_and_rereads_at_most_one_page(
     sessions, clock, fake, url, k
@@ -81,7 +64,7 @@ def test_a_sync_killed_after_page_k_resumes_and_rereads_at_most_one_page(
     labelled(fake, 30)
     settings = source(url, page_size=3)
     with pytest.raises(Crash):
-        SyncRunner(sessions, clock, {"github": crashing(k)}).sync(settings)
+        SyncRunner(sessions, clock, {"github": crashing(GitHubConnector, k)}).sync(settings)
     committed = len(mirror.tracked(sessions))
     # The first page brings three items; each re-anchored page repeats its boundary item.
     assert committed == 3 + 2 * (k - 1)

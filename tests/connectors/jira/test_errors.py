@@ -10,27 +10,15 @@ import pytest
 
 from connectors.errors import AuthError, BadResponse, ConfigError, RateLimited, Retryable
 from connectors.jira import JiraConnector
-from tests.connectors.fakes import FakeTime
+from tests.connectors.fakes import Recorder
 from tests.connectors.jira.conftest import T0, jira_config, labelled
 
 SEARCH = "/search"
 
 
-class Recorder(FakeTime):
-    """Fake time that also notes when (on the injected clock) each request was answered."""
-
-    def __init__(self) -> None:
-        super().__init__(T0)
-        self.answered: list[tuple[float, int]] = []
-
-    def on_request(self, status: int) -> None:
-        super().on_request(status)
-        self.answered.append(((self.now - T0).total_seconds(), status))
-
-
 @pytest.fixture
 def recorder() -> Recorder:
-    return Recorder()
+    return Recorder(T0)
 
 
 @pytest.fixture

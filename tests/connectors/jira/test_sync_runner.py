@@ -4,13 +4,11 @@ PostgreSQL; the history of a reopened item read back through `/api/v1/items/{id}
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from connectors.base import Page, PartitionState
 from connectors.jira import JiraConnector
 from connectors.testing import FakeJira
 from service.app import create_app
@@ -18,7 +16,7 @@ from service.config import Settings, SourceSettings
 from service.sync.runner import SyncRunner
 from tests.conftest import NOW
 from tests.connectors.contract import items_of
-from tests.connectors.fakes import FakeTime
+from tests.connectors.fakes import FakeTime, crashing
 from tests.connectors.jira.conftest import LABEL, jira_config, labelled
 from tests.service.sync import mirror
 from tests.support.scripted import Crash
@@ -50,21 +48,6 @@ def expected(fake: FakeJira, url: str, **keys: object) -> dict:
 # Check 1: crash and resume
 
 
-def crashing(after: int) -> type[JiraConnector]:
-    class Crashing(JiraConnector):
-        """Dies (like the process) once `after` pages were handed to the runner."""
-
-        def fetch_changed(
-            self, state: Mapping[str, PartitionState], *, full: bool = False
-        ) -> Iterator[Page]:
-            for number, page in enumerate(super().fetch_changed(state, full=full), 1):
-                yield page
-                if number == after:
-                    raise Crash
-
-    return Crashing
-
-
 @pytest.mark.parametrize("k", [3])
 def test_a_sync_killed_after_page_k_resumes_and_rereads_at_most_one_page(
     sessions, clock, fake, url, k
@@ -72,7 +55,7 @@ def test_a_sync_killed_after_page_k_resumes_and_rereads_at_most_one_page(
     labelled(fake, 30)
     settings = source(fake, url, overlap=0)
     with pytest.raises(Crash):
-        SyncRunner(sessions, clock, {"jira": crashing(k)}).sync(settings)
+        SyncRunner(sessions, clock, {"jira": crashing(JiraConnector, k)}).sync(settings)
     committed = len(mirror.tracked(sessions))
     assert committed >= 3 * k if fake.cloud else committed >= 2 * k
 

@@ -21,7 +21,7 @@ from connectors.errors import (
     Retryable,
 )
 from connectors.linear import LinearConnector
-from tests.connectors.fakes import FakeTime
+from tests.connectors.fakes import Recorder
 from tests.connectors.linear.conftest import T0, issue_node, linear_config
 
 URL = "https://api.linear.app/graphql"
@@ -29,21 +29,9 @@ API_KEY = "lin_api_s3cr3t"
 OAUTH = "lin_oauth_s3cr3t"
 
 
-class Recorder(FakeTime):
-    """Fake time that also notes when (on the injected clock) each request was answered."""
-
-    def __init__(self) -> None:
-        super().__init__(T0)
-        self.answered: list[tuple[float, int]] = []
-
-    def on_request(self, status: int) -> None:
-        super().on_request(status)
-        self.answered.append(((self.now - T0).total_seconds(), status))
-
-
 @pytest.fixture
 def recorder() -> Recorder:
-    return Recorder()
+    return Recorder(T0)
 
 
 @pytest.fixture

@@ -5,21 +5,20 @@ that leaves nothing half-written."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 import httpx
 import pytest
 import respx
 
-from connectors.base import Page, PartitionState
+from connectors.base import PartitionState
 from connectors.linear import LinearConnector
 from connectors.testing import FakeLinear
 from service.config import SourceSettings
 from service.sync.runner import SyncRunner
 from tests.conftest import NOW
 from tests.connectors.contract import items_of
-from tests.connectors.fakes import FakeTime
+from tests.connectors.fakes import FakeTime, crashing
 from tests.connectors.linear.conftest import LABEL, T0, issue_node, linear_config
 from tests.service.sync import mirror
 from tests.support.scripted import Crash
@@ -58,21 +57,6 @@ def listings(fake: FakeLinear, since: int = 0) -> int:
 # Check 1: crash and resume
 
 
-def crashing(after: int) -> type[LinearConnector]:
-    class Crashing(LinearConnector):
-        """Dies (like the process) once `after` pages were handed to the runner."""
-
-        def fetch_changed(
-            self, state: Mapping[str, PartitionState], *, full: bool = False
-        ) -> Iterator[Page]:
-            for number, page in enumerate(super().fetch_changed(state, full=full), 1):
-                yield page
-                if number == after:
-                    raise Crash
-
-    return Crashing
-
-
 @pytest.mark.parametrize("k", [1, 9])
 def test_a_sync_killed_after_page_k_of_10_resumes_from_its_resume_token(
     sessions, clock, fake, url, k
@@ -80,7 +64,7 @@ def test_a_sync_killed_after_page_k_of_10_resumes_from_its_resume_token(
     made = labelled(fake, 30)
     settings = source(url, page_size=3)
     with pytest.raises(Crash):
-        SyncRunner(sessions, clock, {"linear": crashing(k)}).sync(settings)
+        SyncRunner(sessions, clock, {"linear": crashing(LinearConnector, k)}).sync(settings)
     assert len(mirror.tracked(sessions)) == 3 * k
     saved = mirror.state(sessions)["workspace"]
     assert (saved.cursor, saved.high_water) == (None, made[-1].updated_at)
