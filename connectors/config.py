@@ -6,7 +6,7 @@ Each connector subclasses `ConnectorConfig` with its kind's keys; unknown keys a
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, SecretStr
 
@@ -36,3 +36,13 @@ class ConnectorConfig(BaseModel):
     token: SecretStr | None = None
     label: str = DEFAULT_LABEL
     incident_pattern: RegexPattern = DEFAULT_INCIDENT_PATTERN
+
+
+ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
+
+
+def own_config(config: ConnectorConfig, model: type[ConfigT], connector: str) -> ConfigT:
+    """`config` as the connector's own config model; any other is a programming error."""
+    if not isinstance(config, model):
+        raise TypeError(f"{connector} needs a {model.__name__}, got {type(config).__name__}")
+    return config

@@ -25,7 +25,7 @@ from connectors.base import (
     PartitionState,
     Removal,
 )
-from connectors.config import ConnectorConfig
+from connectors.config import ConnectorConfig, own_config
 from connectors.errors import BadResponse
 from connectors.github.client import GONE_STATUSES, GitHubClient, Response
 from connectors.github.comments import comments_in
@@ -56,8 +56,7 @@ class GitHubConnector:
     config_model: ClassVar[type[ConnectorConfig]] = GitHubConfig
 
     def __init__(self, config: ConnectorConfig, context: Context) -> None:
-        if not isinstance(config, GitHubConfig):
-            raise TypeError(f"GitHubConnector needs a GitHubConfig, got {type(config).__name__}")
+        config = own_config(config, GitHubConfig, "GitHubConnector")
         self._config = config
         self._client = GitHubClient(config, context)
         self._pattern = re.compile(config.incident_pattern)

@@ -26,7 +26,7 @@ from connectors.base import (
     PartitionState,
     Removal,
 )
-from connectors.config import ConnectorConfig
+from connectors.config import ConnectorConfig, own_config
 from connectors.extract import parse_timestamp
 from connectors.item import Change, Item
 from connectors.jira import bulk
@@ -75,8 +75,7 @@ class JiraConnector:
     config_model: ClassVar[type[ConnectorConfig]] = JiraConfig
 
     def __init__(self, config: ConnectorConfig, context: Context) -> None:
-        if not isinstance(config, JiraConfig):
-            raise TypeError(f"JiraConnector needs a JiraConfig, got {type(config).__name__}")
+        config = own_config(config, JiraConfig, "JiraConnector")
         self._config = config
         self._client = JiraClient(config, context)
         self._pattern = re.compile(config.incident_pattern)

@@ -26,7 +26,7 @@ from connectors.base import (
     PartitionState,
     Removal,
 )
-from connectors.config import ConnectorConfig
+from connectors.config import ConnectorConfig, own_config
 from connectors.errors import ConfigError
 from connectors.fields import timestamp
 from connectors.item import Change, Item
@@ -62,8 +62,7 @@ class LinearConnector:
     config_model: ClassVar[type[ConnectorConfig]] = LinearConfig
 
     def __init__(self, config: ConnectorConfig, context: Context) -> None:
-        if not isinstance(config, LinearConfig):
-            raise TypeError(f"LinearConnector needs a LinearConfig, got {type(config).__name__}")
+        config = own_config(config, LinearConfig, "LinearConnector")
         self._config = config
         self._client = LinearClient(config, context)
         self._pattern = re.compile(config.incident_pattern)
