@@ -63,7 +63,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("history_until", sa.DateTime(), nullable=True))
-    derived.rebuild(Session(bind=op.get_bind()))
+    derived.rebuild(
+        Session(bind=op.get_bind()), ("incident_rollups", "active_stretches", "history_until")
+    )
 
 
 def downgrade() -> None:

@@ -83,14 +83,15 @@ def _sync_families(session: Session, sources: Sequence[str]) -> list[Family]:
     for source, finished in sorted(run_store.last_success_by_source(session, sources).items()):
         last.add({"source": source}, finished.timestamp())
     runs = Family("followthrough_sync_runs_total", "counter", "Finished sync runs by status")
-    counted = run_metrics.runs_by_status(session, sources)
+    ended = run_metrics.finished_runs(session, sources, DURATION_BUCKETS)
+    counted = ended.by_status
     for source in sources:
         for status in run_metrics.FINISHED_STATUSES:
             runs.add({"source": source, "status": status}, counted.get((source, status), 0))
     durations = Family(
         "followthrough_sync_duration_seconds", "histogram", "Duration of finished sync runs"
     )
-    measured = run_metrics.durations(session, sources, DURATION_BUCKETS)
+    measured = ended.durations
     for source in sources:
         held = measured.get(source)
         for bound in DURATION_BUCKETS:

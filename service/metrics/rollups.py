@@ -86,7 +86,8 @@ def incident_page(
     if plain and q.rollups_answer(session, sources, as_of, now):
         rows = q.incident_rollup_rows(session, sources, filters.incident, cut)
     else:
-        rows = q.incident_rows(session, q.selection(scope, filters, as_of, now=now), cut)
+        with q.selected(session, scope, filters, as_of, now=now) as chosen:
+            rows = q.incident_rows(session, chosen, cut)
     more = limit is not None and len(rows) > limit
     rows = rows[:limit]
     return IncidentPage(
@@ -126,8 +127,8 @@ def owners(
     items_filter = MetricFilters(
         source=filters.source, incident=filters.incident, type=filters.type
     )
-    chosen = q.selection(scope, items_filter, as_of, now=now)
-    rows = q.owner_rows(session, chosen, scope.stale_after_days, scope.people, filters.owner)
+    with q.selected(session, scope, items_filter, as_of, now=now) as chosen:
+        rows = q.owner_rows(session, chosen, scope.stale_after_days, scope.people, filters.owner)
     return [
         OwnerRollup(
             owner=row.owner,

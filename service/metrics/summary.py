@@ -1,8 +1,9 @@
 """The summary (CONTRACT §2, §5): active counts, ages and their percentiles, age buckets,
 types, and completion over a window, computed in the database at `as_of`.
 
-Percentiles interpolate linearly between closest ranks (numpy's `linear`): the database
-sorts once and returns only the values at the ranks around each quantile.
+Percentiles interpolate linearly between closest ranks (numpy's `linear`): PostgreSQL's
+`percentile_cont` computes exactly that; elsewhere the database sorts once and returns
+only the values at the ranks around each quantile.
 """
 
 from __future__ import annotations
@@ -118,18 +119,24 @@ def summary(
     now: datetime,
 ) -> Summary:
     """The summary object for `filters` at T, completion over `window`."""
-    chosen = q.selection(scope, filters, as_of, now=now)
-    counts = q.active_counts(session, chosen, scope.stale_after_days)
-    active = counts["active"]
+    with q.selected(session, scope, filters, as_of, now=now) as chosen:
+        return _summary(session, chosen, scope.stale_after_days, window)
 
-    last = {active - 1} if active else set()
-    ranked = q.active_by_age(session, chosen, quantile_ranks(active, QUANTILES) | last)
-    ages = {rank: definitions.age_days(row[0], as_of) for rank, row in ranked.items()}
-    age_p50, age_p90 = percentiles(active, QUANTILES, ages)
-    oldest = None
-    if active:
-        item_id = ranked[active - 1][1]
-        oldest = Oldest(item_id, q.item_key(session, item_id), ages[active - 1])
+
+def _summary(
+    session: Session, chosen: q.Selection, stale_after_days: int, window: Window
+) -> Summary:
+    as_of = chosen.as_of
+    if q.percentiles_in_database(session):
+        figures = q.active_figures(session, chosen, stale_after_days, QUANTILES)
+        counts = figures.counts
+        active = counts["active"]
+        age_p50, age_p90 = figures.age_quantiles
+        oldest = _oldest(session, as_of, figures.oldest)
+    else:
+        counts = q.active_counts(session, chosen, stale_after_days)
+        active = counts["active"]
+        age_p50, age_p90, oldest = _active_ages(session, chosen, active)
     edges = [counts[f"under_{days}"] for days in q.BUCKET_EDGES]
     buckets = [edges[0], edges[1] - edges[0], edges[2] - edges[1], active - edges[2]]
     return Summary(
@@ -154,18 +161,42 @@ def summary(
     )
 
 
+def _active_ages(
+    session: Session, chosen: q.Selection, active: int
+) -> tuple[float | None, float | None, Oldest | None]:
+    """p50 and p90 of the `active` items' ages at T, and the oldest of them, from the
+    values at the ranks the quantiles need."""
+    as_of = chosen.as_of
+    last = {active - 1} if active else set()
+    ranked = q.active_by_age(session, chosen, quantile_ranks(active, QUANTILES) | last)
+    ages = {rank: definitions.age_days(row[0], as_of) for rank, row in ranked.items()}
+    p50, p90 = percentiles(active, QUANTILES, ages)
+    oldest = (ranked[active - 1][1], ranked[active - 1][0]) if active else None
+    return p50, p90, _oldest(session, as_of, oldest)
+
+
+def _oldest(session: Session, as_of: datetime, found: tuple[int, datetime] | None) -> Oldest | None:
+    """The oldest active item from its (id, created_at)."""
+    if found is None:
+        return None
+    item_id, created_at = found
+    return Oldest(item_id, q.item_key(session, item_id), definitions.age_days(created_at, as_of))
+
+
 def completion(session: Session, chosen: q.Selection, window: Window) -> Completion:
     """Completion, on-time rate and time to close over `[from, to)` at T."""
     cohort = q.cohort_counts(session, chosen, window.start, window.end)
     denominator = cohort.created - cohort.wont_do
     first_day, after_last_day = q.due_window(window.start, window.end, chosen.as_of)
     due, on_time = q.on_time_counts(session, chosen, first_day, after_last_day)
-    closed = q.closed_count(session, chosen, window.start, window.end)
-
-    ranks = quantile_ranks(closed, QUANTILES)
-    pairs = q.close_times_at_ranks(session, chosen, window.start, window.end, ranks)
-    durations = {rank: definitions.age_days(c, r) for rank, (c, r) in pairs.items()}
-    p50, p90 = percentiles(closed, QUANTILES, durations)
+    if q.percentiles_in_database(session):
+        p50, p90 = q.close_time_percentiles(session, chosen, window.start, window.end, QUANTILES)
+    else:
+        closed = q.closed_count(session, chosen, window.start, window.end)
+        ranks = quantile_ranks(closed, QUANTILES)
+        pairs = q.close_times_at_ranks(session, chosen, window.start, window.end, ranks)
+        durations = {rank: definitions.age_days(c, r) for rank, (c, r) in pairs.items()}
+        p50, p90 = percentiles(closed, QUANTILES, durations)
 
     return Completion(
         start=window.start,

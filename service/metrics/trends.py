@@ -40,13 +40,18 @@ def trends(
     now: datetime,
 ) -> list[TrendPeriod]:
     """One row per period, oldest first."""
-    chosen = q.selection(scope, filters, as_of, now=now)
     # Events after T do not count: no period's range reaches past T.
     until = as_of + timedelta(microseconds=1)
     ranges = [(period.start_at(), min(period.end_at(), until)) for period in periods]
-    created = t.created_counts(session, chosen, ranges)
-    done = t.closed_counts(session, chosen, "done", ranges)
-    wont_do = t.closed_counts(session, chosen, "wont_do", ranges)
+    sources = [filters.source] if filters.source else list(scope.sources)
+    with q.selected(session, scope, filters, as_of, now=now) as chosen:
+        created = t.created_counts(session, chosen, ranges)
+        if filters.owner is None and q.rollups_answer(session, sources, as_of, now):
+            done = t.closing_counts(session, scope, filters, "done", ranges)
+            wont_do = t.closing_counts(session, scope, filters, "wont_do", ranges)
+        else:  # a past T or an owner filter: who counts is decided item by item
+            done = t.closed_counts(session, chosen, "done", ranges)
+            wont_do = t.closed_counts(session, chosen, "wont_do", ranges)
     ends = [min(period.end_at(), as_of) for period in periods]  # after T: T's count
     active = t.active_at(session, scope, filters, min(ranges[0][0], as_of), ends)
     return [

@@ -1,12 +1,13 @@
 """Data derived from the mirror at write time, so reads stop regrouping every item or
 walking every history entry: incident rollups (counts per incident and source, now),
-active stretches (spans in which an item was tracked and active) and each item's
+active stretches (spans in which an item was tracked and active), closings (transitions
+into done or wont_do, with whether the item is tracked now) and each item's
 `history_until` (the time of its latest history entry).
 
 The write repository refreshes the rows it touches in the same transaction; `rebuild`
 recomputes everything (the migration that adds the tables, bulk loads). Each table has
 one definition both use: rollups a grouped SELECT over `items`, stretches `stretches_of`
-over an item's state and tracked history.
+over an item's state and tracked history, closings a SELECT over the state history.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.metrics.definitions import ACTIVE_STATES
+from service.metrics.definitions import ACTIVE_STATES, CLOSED_STATES
 from service.store.metric_queries import TYPES, count_where
-from service.store.models import ActiveStretch, HistoryEntry, IncidentRollup, Item
+from service.store.models import ActiveStretch, Closing, HistoryEntry, IncidentRollup, Item
 from service.store.types import UTCDateTime
 
 CHUNK = 500
 BATCH = 10_000
+PARTS = ("incident_rollups", "active_stretches", "closings", "history_until")
+"""What `rebuild` can recompute: the derived tables and the `items.history_until` column."""
 T = TypeVar("T")
 
 
@@ -48,22 +51,51 @@ def refresh_incidents(session: Session, pairs: Iterable[tuple[str, str | None]])
 
 
 def refresh_history(session: Session, item_ids: Collection[int]) -> None:
-    """Recompute what is derived from these items' history: their active stretches and
-    the time of their latest entry."""
+    """Recompute what is derived from these items' history and tracked status: their
+    active stretches, closings and the time of their latest entry."""
     session.flush()
     for chunk in _chunks(sorted(set(item_ids))):
         session.execute(delete(ActiveStretch).where(ActiveStretch.item_id.in_(chunk)))
+        session.execute(delete(Closing).where(Closing.item_id.in_(chunk)))
         _insert_stretches(session, HistoryEntry.item_id.in_(chunk))
+        _insert_closings(session, HistoryEntry.item_id.in_(chunk))
         _set_history_until(session, Item.id.in_(chunk))
 
 
-def rebuild(session: Session) -> None:
-    """Recompute both tables for the whole mirror."""
-    session.execute(delete(IncidentRollup))
-    session.execute(delete(ActiveStretch))
-    _insert_rollups(session)
-    _insert_stretches(session)
-    _set_history_until(session)
+def rebuild(session: Session, parts: Collection[str] = PARTS) -> None:
+    """Recompute these derived parts (all by default) for the whole mirror. A migration
+    names the parts it adds, so a later part's table need not exist yet."""
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown derived parts: {', '.join(sorted(unknown))}")
+    if "incident_rollups" in parts:
+        session.execute(delete(IncidentRollup))
+        _insert_rollups(session)
+    if "active_stretches" in parts:
+        session.execute(delete(ActiveStretch))
+        _insert_stretches(session)
+    if "closings" in parts:
+        session.execute(delete(Closing))
+        _insert_closings(session)
+    if "history_until" in parts:
+        _set_history_until(session)
+
+
+def _insert_closings(session: Session, *conditions: ColumnElement[bool]) -> None:
+    """Closings: state entries into done or wont_do from another state (or from none)."""
+    h = HistoryEntry
+    statement = (
+        select(h.item_id, Item.source, h.at, h.after, Item.removed_at.is_(None))
+        .join(Item, Item.id == h.item_id)
+        .where(
+            h.field == "state",
+            h.after.in_(CLOSED_STATES),
+            or_(h.before.is_(None), h.before != h.after),
+            *conditions,
+        )
+    )
+    columns = ["item_id", "source", "at", "state", "tracked"]
+    session.execute(insert(Closing).from_select(columns, statement))
 
 
 def _set_history_until(session: Session, *conditions: ColumnElement[bool]) -> None:

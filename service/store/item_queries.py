@@ -133,9 +133,18 @@ class ItemsAt:
 
 
 def items_at(
-    sources: Sequence[str], as_of: datetime, *, now: datetime, include_removed: bool = False
+    sources: Sequence[str],
+    as_of: datetime,
+    *,
+    now: datetime,
+    include_removed: bool = False,
+    changed: FromClause | None = None,
 ) -> ItemsAt:
-    """Items created by T (and tracked at T unless `include_removed`), valued at T."""
+    """Items created by T (and tracked at T unless `include_removed`), valued at T.
+
+    For a past T, `changed` may hold `changed_values_at(sources, as_of)` already computed
+    (a table with its columns), so statements read the values of items with history after
+    T from it instead of looking them up in the history each time."""
     in_scope = (Item.source.in_(list(sources)), Item.created_at <= as_of)
     if as_of >= now:
         columns = _columns(
@@ -145,25 +154,67 @@ def items_at(
             () if include_removed else (Item.removed_at.is_(None),)
         )
         return ItemsAt(columns, True, Item.__table__, (*in_scope, *tracked))
-    at = (
-        select(
-            Item.id.label("item_id"),
-            func.coalesce(_value_at("state", as_of, Item.state.expression), Item.state).label(
-                "state"
-            ),
-            _value_at("owner", as_of, Item.owner.expression).label("owner"),
-            _value_at("due_date", as_of, cast(Item.due_date, String)).label("due_date"),
-            _value_at("tracked", as_of, _tracked_now()).label("tracked"),
-        )
-        .where(*in_scope)
-        .subquery("at")
-    )
+    if changed is not None:
+        return _items_at_changed(changed, in_scope, include_removed)
+    at = values_at(sources, as_of).subquery("at")
     owner_count = case(
         (at.c.owner.is_(None), 0), (at.c.owner == Item.owner, _owner_count()), else_=1
     )
     columns = _columns(at.c.state, at.c.owner, owner_count, text_as_date(at.c.due_date))
     tracked = () if include_removed else (at.c.tracked == "true",)
     return ItemsAt(columns, False, Item.__table__.join(at, at.c.item_id == Item.id), tracked)
+
+
+def values_at(
+    sources: Sequence[str], as_of: datetime, *, changed_only: bool = False
+) -> Select[Any]:
+    """`(item_id, state, owner, due_date, tracked)` at a past T of the items created by T
+    (only those with history after T when `changed_only`); `due_date` as history text
+    (YYYY-MM-DD), `tracked` as `"true"` or `"false"`."""
+    statement = select(
+        Item.id.label("item_id"),
+        func.coalesce(_value_at("state", as_of, Item.state.expression), Item.state).label("state"),
+        _value_at("owner", as_of, Item.owner.expression).label("owner"),
+        _value_at("due_date", as_of, cast(Item.due_date, String)).label("due_date"),
+        _value_at("tracked", as_of, _tracked_now()).label("tracked"),
+    ).where(Item.source.in_(list(sources)), Item.created_at <= as_of)
+    if changed_only:
+        # The negation of `_unchanged_since`, spelled so both terms are index ranges.
+        statement = statement.where(or_(Item.history_until > as_of, Item.history_until.is_(None)))
+    return statement
+
+
+def _items_at_changed(
+    changed: FromClause,
+    in_scope: tuple[ColumnElement[bool], ...],
+    include_removed: bool,
+) -> ItemsAt:
+    """`items_at` a past T over `changed` (the values at T of the items with history after
+    T): every other item's values at T are its current ones."""
+    ch = changed.c
+    kept = ch.item_id.is_(None)
+
+    def at_t(current: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return case((kept, current), else_=value)
+
+    owner = at_t(Item.owner.expression, ch.owner)
+    owner_count = case(
+        (kept, _owner_count()),
+        (ch.owner.is_(None), 0),
+        (ch.owner == Item.owner, _owner_count()),
+        else_=1,
+    )
+    columns = _columns(
+        at_t(Item.state.expression, ch.state),
+        owner,
+        owner_count,
+        at_t(Item.due_date.expression, text_as_date(ch.due_date)),
+    )
+    tracked: tuple[ColumnElement[bool], ...] = ()
+    if not include_removed:
+        tracked = (or_(and_(kept, Item.removed_at.is_(None)), ch.tracked == "true"),)
+    joined = Item.__table__.outerjoin(changed, ch.item_id == Item.id)
+    return ItemsAt(columns, False, joined, (*in_scope, *tracked))
 
 
 def list_items(
@@ -271,7 +322,13 @@ def _value_at(
         .limit(1)
         .scalar_subquery()
     )
-    return case((Item.history_until <= as_of, current), else_=latest)
+    return case((_unchanged_since(as_of), current), else_=latest)
+
+
+def _unchanged_since(as_of: datetime) -> ColumnElement[bool]:
+    """The item's history has no entry after T, so its current values are its values at T
+    (NULL, not false, for an item without history)."""
+    return Item.history_until <= as_of
 
 
 def _tracked_now() -> ColumnElement[str]:

@@ -8,12 +8,30 @@ receives counts and the few rows a percentile needs.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from service.metrics.definitions import (
@@ -29,7 +47,13 @@ from service.metrics.definitions import (
 from service.metrics.params import MetricFilters
 from service.metrics.people import People
 from service.metrics.sqlfuncs import days_between
-from service.store.item_queries import ItemsAt, ItemScope, filter_conditions, items_at
+from service.store.item_queries import (
+    ItemsAt,
+    ItemScope,
+    filter_conditions,
+    items_at,
+    values_at,
+)
 from service.store.models import IncidentRollup, Item, ItemOwner
 from service.store.types import UTCDateTime
 
@@ -65,6 +89,50 @@ def selection(
     return Selection(at, tuple(conditions), as_of)
 
 
+@contextmanager
+def selected(
+    session: Session, scope: ItemScope, filters: MetricFilters, as_of: datetime, *, now: datetime
+) -> Iterator[Selection]:
+    """`selection`, with the values at a past T of the items whose history goes on after T
+    computed once into a temporary table for the statements of one request, instead of
+    looked up in the history by every statement; the table is dropped on a normal exit."""
+    if as_of >= now:
+        yield selection(scope, filters, as_of, now=now)
+        return
+    sources = list(scope.sources)
+    connection = session.connection()
+    table = _changed_table()
+    table.drop(connection, checkfirst=True)  # left by a request that failed (SQLite)
+    table.create(connection)
+    values = values_at(sources, as_of, changed_only=True)
+    session.execute(insert(table).from_select(CHANGED_COLUMNS, values))
+    if connection.dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {table.name}"))
+    at = items_at(sources, as_of, now=now, changed=table)
+    conditions = filter_conditions(at, filters.item_query(as_of), scope)
+    yield Selection(at, tuple(conditions), as_of)
+    # Not after an error: PostgreSQL's rollback drops the table, and a failed
+    # transaction would refuse the DROP and hide the error.
+    table.drop(connection)
+
+
+CHANGED_COLUMNS = ("item_id", "state", "owner", "due_date", "tracked")
+
+
+def _changed_table() -> Table:
+    """The temporary table `selected` fills from `item_queries.values_at`."""
+    return Table(
+        "ft_changed_at",
+        MetaData(),
+        Column("item_id", Integer, primary_key=True),
+        Column("state", String(20)),
+        Column("owner", String(300)),
+        Column("due_date", String(300)),
+        Column("tracked", String(10)),
+        prefixes=["TEMPORARY"],
+    )
+
+
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -72,6 +140,15 @@ def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def active_counts(session: Session, chosen: Selection, stale_after_days: int) -> dict[str, int]:
     """Counts over the active items: per state, overdue, stale, unowned, undated, per type
     (`none` for untyped) and per age bucket."""
+    columns = _active_count_columns(chosen, stale_after_days)
+    statement = chosen.select(*(v.label(k) for k, v in columns.items()))
+    row = session.execute(statement.where(active_sql(chosen.at.columns))).one()
+    return {name: int(value) for name, value in zip(columns, row, strict=True)}
+
+
+def _active_count_columns(
+    chosen: Selection, stale_after_days: int
+) -> dict[str, ColumnElement[int]]:
     c, as_of = chosen.at.columns, chosen.as_of
     columns: dict[str, ColumnElement[int]] = {"active": func.count()}
     for state in ACTIVE_STATES:
@@ -85,9 +162,7 @@ def active_counts(session: Session, chosen: Selection, stale_after_days: int) ->
     columns["none"] = count_where(c.type.is_(None))
     for days in BUCKET_EDGES:
         columns[f"under_{days}"] = count_where(c.created_at > as_of - timedelta(days=days))
-    statement = chosen.select(*(v.label(k) for k, v in columns.items())).where(active_sql(c))
-    row = session.execute(statement).one()
-    return {name: int(value) for name, value in zip(columns, row, strict=True)}
+    return columns
 
 
 def active_by_age(
@@ -101,6 +176,65 @@ def active_by_age(
     statement = chosen.select(c.created_at, Item.id).where(active_sql(c))
     rows = _at_ranks(session, statement, order, ranks)
     return {rank: (row[0], row[1]) for rank, row in rows.items()}
+
+
+def percentiles_in_database(session: Session) -> bool:
+    """Whether the database interpolates percentiles itself: PostgreSQL's `percentile_cont`
+    is the same linear interpolation between closest ranks as `summary.percentiles`, from
+    one aggregate instead of a window numbering every row."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True)
+class ActiveFigures:
+    """`active_counts`, the quantiles of the active items' ages in days at T, and (id,
+    created_at) of the oldest active item (ties to the lowest id)."""
+
+    counts: dict[str, int]
+    age_quantiles: list[float | None]
+    oldest: tuple[int, datetime] | None
+
+
+def active_figures(
+    session: Session, chosen: Selection, stale_after_days: int, quantiles: Sequence[float]
+) -> ActiveFigures:
+    """`ActiveFigures` from one pass over the active items, the ages by `percentile_cont`
+    (see `percentiles_in_database`), then the oldest one's id from an index lookup."""
+    c, as_of = chosen.at.columns, chosen.as_of
+    columns = _active_count_columns(chosen, stale_after_days)
+    age = days_between(literal(as_of, UTCDateTime()), c.created_at)
+    statement = chosen.select(
+        func.min(c.created_at),
+        *(func.percentile_cont(q).within_group(age) for q in quantiles),
+        *columns.values(),
+    ).where(active_sql(c))
+    first, *values = session.execute(statement).one()
+    ages, counted = values[: len(quantiles)], values[len(quantiles) :]
+    counts = {name: int(value) for name, value in zip(columns, counted, strict=True)}
+    if first is None:
+        return ActiveFigures(counts, [None for _ in quantiles], None)
+    oldest = session.execute(
+        chosen.select(func.min(Item.id)).where(active_sql(c), c.created_at == first)
+    ).scalar_one()
+    return ActiveFigures(counts, [float(value) for value in ages], (int(oldest), first))
+
+
+def close_time_percentiles(
+    session: Session,
+    chosen: Selection,
+    start: datetime,
+    end: datetime,
+    quantiles: Sequence[float],
+) -> list[float | None]:
+    """The quantiles of time to close in days of done items resolved in `[start, end)`
+    (`percentile_cont`, see `percentiles_in_database`); None over none."""
+    c = chosen.at.columns
+    duration = days_between(Item.resolved_at, c.created_at)
+    statement = _closed_in(chosen, start, end).add_columns(
+        *(func.percentile_cont(q).within_group(duration) for q in quantiles)
+    )
+    row = session.execute(statement).one()
+    return [None if value is None else float(value) for value in row]
 
 
 def item_key(session: Session, item_id: int) -> str:
@@ -251,8 +385,8 @@ def incident_rows(
 def rollups_answer(
     session: Session, sources: Sequence[str], as_of: datetime, now: datetime
 ) -> bool:
-    """Whether the incident rollups (items as they stand now) answer for T: T is not in
-    the past and no tracked item was created after T."""
+    """Whether the tables derived from items as they stand now (incident rollups,
+    closings) answer for T: T is not in the past and no tracked item was created after T."""
     if as_of < now:
         return False
     later = session.execute(
@@ -269,10 +403,25 @@ def incident_rollup_rows(
     incident: str | None,
     cut: IncidentSlice = IncidentSlice(),
 ) -> list[IncidentRow]:
-    """`incident_rows` at now, summed from the per-source rollups (see `rollups_answer`)."""
+    """`incident_rows` at now, summed from the per-source rollups (see `rollups_answer`).
+
+    A page is found first from the counts its order and filters read (over a covering
+    index), then only its incidents are summed in full."""
     r = IncidentRollup
-    active = func.sum(r.active)
-    closed = func.sum(r.done + r.wont_do)
+    in_scope: list[ColumnElement[bool]] = [r.source.in_(list(sources))]
+    if incident is not None:
+        in_scope.append(r.incident == incident)
+    refs: list[str] | None = None
+    if cut.limit is not None:
+        active, closed = func.sum(r.active), func.sum(r.done + r.wont_do)
+        page = select(r.incident).where(*in_scope).group_by(r.incident)
+        page = _incident_page(page, r.incident.expression, active, closed, cut)
+        refs = list(session.scalars(page))
+        if not refs:
+            return []
+        in_scope.append(r.incident.in_(refs))
+        cut = IncidentSlice()
+    active, closed = func.sum(r.active), func.sum(r.done + r.wont_do)
     statement = (
         select(
             r.incident,
@@ -283,11 +432,9 @@ def incident_rollup_rows(
             func.min(r.oldest_active_created_at, type_=UTCDateTime()),
             *(func.sum(getattr(r, kind)) for kind in TYPES),
         )
-        .where(r.source.in_(list(sources)))
+        .where(*in_scope)
         .group_by(r.incident)
     )
-    if incident is not None:
-        statement = statement.where(r.incident == incident)
     statement = _incident_page(statement, r.incident.expression, active, closed, cut)
     return [_incident_row(row) for row in session.execute(statement)]
 
@@ -407,14 +554,19 @@ def source_figures(
     cohort_start: datetime,
 ) -> dict[str, SourceFigures]:
     """Items per state, overdue, stale, oldest active and the completion cohort since
-    `cohort_start`, per source: three grouped queries, each over a covering index."""
+    `cohort_start`, per source: three statements, each over index ranges of a covering
+    index (the state counts one range per source and state, cheaper than grouping)."""
     at = items_at(list(sources), now, now=now)
     c = at.columns
-    states: dict[str, dict[str, int]] = {source: dict.fromkeys(ALL_STATES, 0) for source in sources}
-    for source, state, n in session.execute(
-        at.select(Item.source, c.state, func.count()).group_by(Item.source, c.state)
-    ):
-        states[source][state] = int(n)
+    pairs = [(source, state) for source in sources for state in ALL_STATES]
+    counted = [
+        at.select(func.count()).where(Item.source == source, c.state == state).scalar_subquery()
+        for source, state in pairs
+    ]
+    states: dict[str, dict[str, int]] = {source: {} for source in sources}
+    if pairs:
+        for (source, state), n in zip(pairs, session.execute(select(*counted)).one(), strict=True):
+            states[source][state] = int(n)
     active: dict[str, tuple[int, int, datetime | None]] = {}
     for source, overdue, stale, oldest in session.execute(
         at.select(

@@ -88,6 +88,8 @@ class Item(Base):
             "type",
             "created_at",
         ),
+        # Items with history after a past T (migration 0006).
+        Index("ix_items_history_until", "history_until"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -142,6 +144,8 @@ class ItemOwner(Base):
     """One assignee of an item; `owner_lower` serves case-insensitive owner filters."""
 
     __tablename__ = "item_owners"
+    # The owners rollup joins an item's owners from this alone (migration 0006).
+    __table_args__ = (Index("ix_item_owners_item_owner", "item_id", "owner"),)
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -230,6 +234,10 @@ class IncidentRollup(Base):
     """
 
     __tablename__ = "incident_rollups"
+    __table_args__ = (
+        # Pages of incidents read only these columns (migration 0006).
+        Index("ix_incident_rollups_page", "incident", "source", "active", "done", "wont_do"),
+    )
 
     incident: Mapped[str] = mapped_column(String(200), primary_key=True)
     source: Mapped[str] = mapped_column(ForeignKey("sources.name"), primary_key=True)
@@ -264,3 +272,23 @@ class ActiveStretch(Base):
     source: Mapped[str] = mapped_column(String(100))
     start: Mapped[datetime]
     end: Mapped[datetime | None]
+
+
+class Closing(Base):
+    """A history transition of an item into `done` or `wont_do`, with whether the item is
+    tracked now.
+
+    Derived from the state history and `removed_at` at write time (see
+    `service.store.derived`), so trends count closings per period as index ranges
+    without looking up every closed item.
+    """
+
+    __tablename__ = "closings"
+    __table_args__ = (Index("ix_closings_state_tracked_at", "state", "tracked", "at", "source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20))
+    tracked: Mapped[bool] = mapped_column(Boolean)

@@ -24,39 +24,51 @@ class Durations:
     total_seconds: float
 
 
-def runs_by_status(session: Session, sources: Sequence[str]) -> dict[tuple[str, str], int]:
-    """Finished runs per (source, status)."""
-    rows = session.execute(
-        select(SyncRun.source, SyncRun.status, func.count())
-        .where(SyncRun.source.in_(list(sources)), SyncRun.status.in_(FINISHED_STATUSES))
-        .group_by(SyncRun.source, SyncRun.status)
-    )
-    return {(source, status): int(n) for source, status, n in rows}
+@dataclass(frozen=True)
+class FinishedRuns:
+    """Finished runs per (source, status), and per source the histogram of durations."""
+
+    by_status: dict[tuple[str, str], int]
+    durations: dict[str, Durations]
 
 
-def durations(
+def finished_runs(
     session: Session, sources: Sequence[str], bounds: Sequence[float]
-) -> dict[str, Durations]:
-    """Per source, the histogram of finished runs' durations in seconds."""
+) -> FinishedRuns:
+    """Finished runs per (source, status) and, per source, the histogram of the durations
+    in seconds of those with a finish time: one statement grouped by source and status
+    over the runs' durations, each computed once."""
     seconds = days_between(SyncRun.finished_at, SyncRun.started_at) * 86400.0
-    columns = [func.sum(case((seconds <= bound, 1), else_=0)) for bound in bounds]
-    rows = session.execute(
-        select(SyncRun.source, func.count(), func.sum(seconds), *columns)
-        .where(
-            SyncRun.source.in_(list(sources)),
-            SyncRun.status.in_(FINISHED_STATUSES),
-            SyncRun.finished_at.is_not(None),
-        )
-        .group_by(SyncRun.source)
+    runs = (
+        select(SyncRun.source, SyncRun.status, seconds.label("seconds"))
+        .where(SyncRun.source.in_(list(sources)), SyncRun.status.in_(FINISHED_STATUSES))
+        .cte("finished")
+        .prefix_with("MATERIALIZED")
     )
-    return {
-        row[0]: Durations(
-            buckets={bound: int(n) for bound, n in zip(bounds, row[3:], strict=True)},
-            count=int(row[1]),
-            total_seconds=max(0.0, float(row[2] or 0.0)),
+    timed = runs.c.seconds
+    columns = [func.sum(case((timed <= bound, 1), else_=0)) for bound in bounds]
+    rows = session.execute(
+        select(runs.c.source, runs.c.status, func.count(), func.count(timed), func.sum(timed))
+        .add_columns(*columns)
+        .group_by(runs.c.source, runs.c.status)
+    )
+    by_status: dict[tuple[str, str], int] = {}
+    held: dict[str, tuple[list[int], int, float]] = {}
+    for source, status, n, count, total, *within in rows:
+        by_status[(source, status)] = int(n)
+        buckets, before, seconds_before = held.get(source, ([0] * len(bounds), 0, 0.0))
+        summed = [a + int(b or 0) for a, b in zip(buckets, within, strict=True)]
+        held[source] = (summed, before + int(count), seconds_before + float(total or 0.0))
+    durations = {
+        source: Durations(
+            buckets=dict(zip(bounds, buckets, strict=True)),
+            count=count,
+            total_seconds=max(0.0, total),
         )
-        for row in rows
+        for source, (buckets, count, total) in held.items()
+        if count
     }
+    return FinishedRuns(by_status, durations)
 
 
 _REQUESTS = {

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from service.metrics.params import MetricFilters
 from service.store.item_queries import ItemScope, fixed_conditions
 from service.store.metric_queries import Selection
-from service.store.models import ActiveStretch, HistoryEntry, Item
+from service.store.models import ActiveStretch, Closing, HistoryEntry, Item
 
 Range = tuple[datetime, datetime]
 """A span of time; each query below says which of its ends it includes."""
@@ -62,6 +62,32 @@ def closed_counts(
     return _counts(session, ranges, count)
 
 
+def closing_counts(
+    session: Session,
+    scope: ItemScope,
+    filters: MetricFilters,
+    state: str,
+    ranges: Sequence[Range],
+) -> list[int]:
+    """`closed_counts` at now, from the closings kept at write time: transitions of items
+    tracked now into `state` in each `[low, high)`. Only valid without an owner filter
+    and when the items as they stand now answer for T (`metric_queries.rollups_answer`)."""
+    c = Closing
+    conditions = [c.state == state, c.tracked, c.source.in_(_sources(scope, filters))]
+    fixed = fixed_conditions(None, filters.incident, filters.type)
+    if fixed:
+        conditions.append(c.item_id.in_(select(Item.id).where(*fixed)))
+    return _counts(
+        session,
+        ranges,
+        lambda low, high: select(func.count()).where(*conditions, c.at >= low, c.at < high),
+    )
+
+
+def _sources(scope: ItemScope, filters: MetricFilters) -> list[str]:
+    return [filters.source] if filters.source else list(scope.sources)
+
+
 def active_at(
     session: Session,
     scope: ItemScope,
@@ -72,8 +98,7 @@ def active_at(
     """Items counted and active at each instant of `ends` (ascending, all after `since`),
     from the active stretches."""
     s = ActiveStretch
-    sources = [filters.source] if filters.source else list(scope.sources)
-    conditions = [s.source.in_(sources)]
+    conditions = [s.source.in_(_sources(scope, filters))]
     fixed = fixed_conditions(None, filters.incident, filters.type)
     if fixed:
         conditions.append(s.item_id.in_(select(Item.id).where(*fixed)))
@@ -84,16 +109,47 @@ def active_at(
     def ending(low: datetime, high: datetime) -> Select[Any]:
         return select(func.count()).where(*conditions, s.end > low, s.end <= high)
 
-    epoch = datetime.min.replace(tzinfo=since.tzinfo)
-    edges = [epoch, since, *ends]
+    sources = _sources(scope, filters)
+    if _nearer_the_end(session, sources, since, ends[-1]):
+        # At `since`: stretches open now, less those starting after it, plus those
+        # ending after it; the ranges after `since` are then short.
+        first = [
+            select(func.count()).where(*conditions, s.end.is_(None)),
+            select(func.count()).where(*conditions, s.start > since),
+            select(func.count()).where(*conditions, s.end > since),
+        ]
+        open_now, started_after, ended_after = session.execute(
+            select(*(statement.scalar_subquery() for statement in first))
+        ).one()
+        running = int(open_now) - int(started_after) + int(ended_after)
+        edges = [since, *ends]
+    else:  # at `since`: stretches started by then, less those ended by then
+        running = 0
+        edges = [datetime.min.replace(tzinfo=since.tzinfo), since, *ends]
     ranges = list(pairwise(edges))
     starts, stops = _counts(session, ranges, starting), _counts(session, ranges, ending)
-    found, running = [], 0
-    for index, (started, stopped) in enumerate(zip(starts, stops, strict=True)):
+    found = []
+    for started, stopped in zip(starts, stops, strict=True):
         running += started - stopped
-        if index:
-            found.append(running)
-    return found
+        found.append(running)
+    return found[len(found) - len(ends) :]  # from the epoch, the first is the count at `since`
+
+
+def _nearer_the_end(
+    session: Session, sources: Sequence[str], since: datetime, end: datetime
+) -> bool:
+    """Whether `since` lies nearer `end` than the first stretch's start, so that fewer
+    stretches start or end after it than before it (if they are spread evenly)."""
+    firsts = [
+        select(func.min(ActiveStretch.start))
+        .where(ActiveStretch.source == source)
+        .scalar_subquery()
+        for source in sources
+    ]
+    if not firsts:
+        return True
+    found = [first for first in session.execute(select(*firsts)).one() if first is not None]
+    return not found or end - since < since - min(found)
 
 
 def _counts(

@@ -1,5 +1,5 @@
-"""Tables derived at write time: active stretches from an item's history, and incident
-rollups; both kept by every write and equal to a rebuild from scratch."""
+"""Tables derived at write time: active stretches and closings from an item's history, and
+incident rollups; all kept by every write and equal to a rebuild from scratch."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from connectors.item import Change, HistoryField, ItemState
 from service.store import derived
 from service.store import items as item_store
-from service.store.models import ActiveStretch, IncidentRollup
+from service.store.models import ActiveStretch, Closing, IncidentRollup
 from tests.support.readside import Mirror, item
 
 T = datetime(2026, 1, 5, tzinfo=UTC)
@@ -86,33 +86,45 @@ def test_a_stretch_spans_the_time_an_item_was_tracked_and_active(changes, expect
     assert spans(*changes) == expected
 
 
-def derived_rows(sessions) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+Rows = list[tuple[object, ...]]
+
+
+def derived_rows(sessions) -> tuple[Rows, Rows, Rows]:
     with sessions() as session:
         stretches = session.execute(
             select(
                 ActiveStretch.item_id, ActiveStretch.source, ActiveStretch.start, ActiveStretch.end
             ).order_by(ActiveStretch.item_id, ActiveStretch.start)
         ).all()
+        closings = session.execute(
+            select(
+                Closing.item_id, Closing.source, Closing.at, Closing.state, Closing.tracked
+            ).order_by(Closing.item_id, Closing.at, Closing.state)
+        ).all()
         rollups = session.execute(
             select(IncidentRollup).order_by(IncidentRollup.incident, IncidentRollup.source)
         ).scalars()
-        return [tuple(row) for row in stretches], [
-            (
-                r.incident,
-                r.source,
-                r.items,
-                r.active,
-                r.done,
-                r.wont_do,
-                r.oldest_active_created_at,
-                r.latest_created_at,
-                r.prevention,
-                r.detection,
-                r.mitigation,
-                r.process,
-            )
-            for r in rollups
-        ]
+        return (
+            [tuple(row) for row in stretches],
+            [
+                (
+                    r.incident,
+                    r.source,
+                    r.items,
+                    r.active,
+                    r.done,
+                    r.wont_do,
+                    r.oldest_active_created_at,
+                    r.latest_created_at,
+                    r.prevention,
+                    r.detection,
+                    r.mitigation,
+                    r.process,
+                )
+                for r in rollups
+            ],
+            [tuple(row) for row in closings],
+        )
 
 
 def test_every_write_keeps_the_derived_tables_equal_to_a_rebuild(sessions):
@@ -140,8 +152,10 @@ def test_every_write_keeps_the_derived_tables_equal_to_a_rebuild(sessions):
     with sessions.begin() as session:
         derived.rebuild(session)
     assert derived_rows(sessions) == incremental
-    stretches, rollups = incremental
+    stretches, rollups, closings = incremental
     assert {r[0] for r in rollups} == {"INC-1", "INC-2", "INC-3"}  # INC-1 keeps other's item
     assert [r[:6] for r in rollups if r[0] == "INC-1"] == [("INC-1", "other", 1, 1, 0, 0)]
     created_3 = item(3).created_at
     assert (3, "demo", created_3, at(24 * 10)) in stretches  # closed at the tracker's own time
+    assert (3, "demo", at(24 * 10), "done", True) in closings
+    assert [c for c in closings if c[0] == 2] == [(2, "demo", item(2).created_at, "done", False)]
