@@ -38,3 +38,11 @@ class BadResponse(ConnectorError):
 
 class PaginationLoop(BadResponse):
     """A page token repeated: following it would loop forever."""
+
+
+class ResponseTooLarge(BadResponse):
+    """The tracker's answer is larger than any page could be; it was refused unread."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status

@@ -108,11 +108,44 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RateLimit(_Strict):
+    """At most `requests` per `per` for one client (a token bucket: bursts up to `requests`)."""
+
+    requests: int = Field(ge=1)
+    per: Duration
+
+
+_RATE = re.compile(r"^(\d+)\s*/\s*(\S+)$")
+DEFAULT_RATE_LIMIT = RateLimit(requests=600, per=timedelta(minutes=1))
+
+
+def _rate_limit(value: object) -> object:
+    """`api.rate_limit`: `<requests>/<duration>` (e.g. `600/1m`), or `off` (YAML's bare
+    `off` is false) / null to turn the limit off."""
+    if value is None or value is False or (isinstance(value, str) and value.strip() == "off"):
+        return None
+    if isinstance(value, RateLimit):
+        return value
+    match = _RATE.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("must be <requests>/<duration> like 600/1m, or off")
+    requests = int(match.group(1))
+    if requests < 1:
+        raise ValueError("must allow at least 1 request per period (or be off)")
+    try:
+        per = parse_duration(match.group(2))
+    except ValueError:
+        raise ValueError("the period after / must be a duration like 30s, 1m or 1h") from None
+    return RateLimit(requests=requests, per=per)
+
+
 class ApiSettings(_Strict):
-    """Bearer tokens for the REST API: read tokens gate reads, admin tokens gate writes."""
+    """Bearer tokens for the REST API: read tokens gate reads, admin tokens gate writes;
+    `rate_limit` caps each client's requests (per replica, in memory)."""
 
     read_tokens: list[SecretStr] = Field(default_factory=list)
     admin_tokens: list[SecretStr] = Field(default_factory=list)
+    rate_limit: Annotated[RateLimit | None, BeforeValidator(_rate_limit)] = DEFAULT_RATE_LIMIT
 
     @field_validator("read_tokens", "admin_tokens")
     @classmethod

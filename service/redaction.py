@@ -18,8 +18,8 @@ from sqlalchemy.exc import ArgumentError
 
 from service.config import REDACTED, Settings
 
-_AUTHORIZATION = re.compile(
-    r"""(?P<name>\b(?:proxy-)?authorization\b['"]?\s*[:=]\s*['"]?)[^'"\r\n,;}]+""",
+_AUTHORIZATION = re.compile(  # `name: value`, `name=value`, and `(b'name', b'value')` pairs
+    r"""(?P<name>\b(?:proxy-)?authorization\b['"]?\s*(?:[:=]|,\s*b?)\s*['"]?)[^'"\r\n,;})]+""",
     re.IGNORECASE,
 )
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -15,9 +15,11 @@ from typing import Any
 
 import requests
 from github import Auth, Github
+from github.Requester import HTTPRequestsConnectionClass
 
 from connectors.base import Context
-from connectors.errors import BadResponse, ConfigError, PaginationLoop, Retryable
+from connectors.bounded import cap_requests_body
+from connectors.errors import BadResponse, ConfigError, PaginationLoop, ResponseTooLarge, Retryable
 from connectors.github.config import GitHubConfig
 from connectors.retry import RetryPolicy, classify_response
 
@@ -71,6 +73,7 @@ class GitHubClient:
             seconds_between_requests=None,
             seconds_between_writes=None,
         )
+        _cap_responses(self._github)
 
     def get(
         self,
@@ -131,6 +134,9 @@ class GitHubClient:
         except requests.RequestException as exc:
             self._context.on_request(0)
             raise Retryable(f"{what}: {type(exc).__name__} talking to GitHub") from None
+        except ResponseTooLarge as exc:
+            self._context.on_request(exc.status)
+            raise ResponseTooLarge(f"{what}: {exc}", status=exc.status) from None
         except RuntimeError:  # PyGithub refuses a redirect to another host or scheme
             self._context.on_request(301)
             raise ConfigError(f"{what}: GitHub redirected to another host; not followed") from None
@@ -155,6 +161,24 @@ class GitHubClient:
         if url == self._root or url.startswith(f"{self._root}/"):
             return url
         raise BadResponse(f"{what}: refusing a link outside {self._root}: {url}")
+
+
+def _cap_responses(github: Github) -> None:
+    """Make every connection PyGithub opens read bodies through `cap_requests_body`.
+
+    PyGithub builds its `requests.Session` lazily, from a connection class it keeps per
+    requester (a name-mangled attribute, no public hook); a subclass adds the hook.
+    """
+    requester = github.requester
+    attribute = "_Requester__connectionClass"
+    base: type[HTTPRequestsConnectionClass] = getattr(requester, attribute)
+
+    class Capped(base):  # type: ignore[valid-type, misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.session.hooks["response"].append(cap_requests_body)
+
+    setattr(requester, attribute, Capped)
 
 
 def _parse(body: str) -> tuple[Any, str]:

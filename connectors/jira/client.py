@@ -18,7 +18,15 @@ import requests
 from jira import JIRA, JIRAError
 
 from connectors.base import Context
-from connectors.errors import AuthError, BadResponse, ConfigError, ConnectorError, Retryable
+from connectors.bounded import cap_requests_body
+from connectors.errors import (
+    AuthError,
+    BadResponse,
+    ConfigError,
+    ConnectorError,
+    ResponseTooLarge,
+    Retryable,
+)
 from connectors.jira.config import JiraConfig
 from connectors.retry import RetryPolicy, classify_response
 
@@ -54,6 +62,7 @@ class JiraClient:
             timeout=TIMEOUT_SECONDS,
             options={"check_update": False},
         )
+        self._jira._session.hooks["response"].append(cap_requests_body)
 
     @property
     def credential(self) -> str:
@@ -110,6 +119,9 @@ class JiraClient:
         except requests.RequestException as exc:
             self._context.on_request(0)
             raise Retryable(f"{what}: {type(exc).__name__} talking to Jira") from None
+        except ResponseTooLarge as exc:
+            self._context.on_request(exc.status)
+            raise ResponseTooLarge(f"{what}: {exc}", status=exc.status) from None
         status = response.status_code
         self._context.on_request(status)
         headers = {str(k).lower(): str(v) for k, v in response.headers.items()}

@@ -20,6 +20,7 @@ from connectors.errors import (
     ConnectorError,
     PaginationLoop,
     RateLimited,
+    ResponseTooLarge,
     Retryable,
 )
 from connectors.linear.config import LinearConfig
@@ -209,11 +210,19 @@ class LinearClient:
         except TransportFailure as exc:
             self._context.on_request(0)
             raise Retryable(f"{what}: {exc} talking to Linear") from None
+        except ResponseTooLarge as exc:
+            self._context.on_request(exc.status)
+            raise ResponseTooLarge(f"{what}: {exc}", status=exc.status) from None
         self._context.on_request(reply.status)
         body = _json(reply)
         error = self._classify(reply, body, what)
         if error is not None:
             raise error
+        if body is None:
+            raise BadResponse(
+                f"{what}: HTTP {reply.status} without a JSON body (truncated, or an HTML "
+                f"page): {_snippet(reply)}"
+            )
         data = body.get("data") if isinstance(body, Mapping) else None
         if not isinstance(data, Mapping):
             raise BadResponse(

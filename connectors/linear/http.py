@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from connectors import bounded
+
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 30.0
 USER_AGENT = "followthrough"
@@ -49,13 +51,34 @@ class HttpSession:
     def post_json(self, payload: Mapping[str, Any]) -> HttpReply:
         """POST `payload` as JSON; raises TransportFailure when no response came."""
         try:
-            response = self._client.post(self._url, json=dict(payload))
+            with self._client.stream("POST", self._url, json=dict(payload)) as response:
+                body = _bounded_body(response)
         except httpx.TimeoutException as exc:
             raise TransportFailure(f"timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise TransportFailure(f"no response ({type(exc).__name__})") from None
         headers = {k.lower(): v for k, v in response.headers.items()}
-        return HttpReply(response.status_code, headers, response.text)
+        return HttpReply(response.status_code, headers, body.decode(_charset(response), "replace"))
 
     def close(self) -> None:
         self._client.close()
+
+
+def _bounded_body(response: httpx.Response) -> bytes:
+    """The body, read up to `bounded.MAX_RESPONSE_BYTES`; raises ResponseTooLarge beyond."""
+    limit = bounded.MAX_RESPONSE_BYTES
+    declared = bounded.declared_length(response.headers)
+    if declared is not None and declared > limit:
+        raise bounded.too_large(response.status_code, declared, limit)
+    chunks: list[bytes] = []
+    read = 0
+    for chunk in response.iter_bytes(bounded.CHUNK_BYTES):
+        read += len(chunk)
+        if read > limit:
+            raise bounded.too_large(response.status_code, None, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _charset(response: httpx.Response) -> str:
+    return response.charset_encoding or "utf-8"

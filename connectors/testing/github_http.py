@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from connectors.testing.faults import Answer, FaultAction, deliver, recorded_status
 from connectors.testing.github_listing import (
     MAX_PAGE_OFFSET,
     IssueQuery,
@@ -145,9 +146,12 @@ class Api:
         if_none_match = request.headers.get("if-none-match")
         with fake.lock:
             fault = fake.take_fault(target)
+            action = fault.action if fault is not None else None
             reply: Reply | None = None
-            if fault is not None:
+            if fault is not None and fault.action is FaultAction.ANSWER:
                 status, body, media, headers = _fault_response(fault)
+            elif fault is not None and fault.replay is not None:
+                status, body, media, headers = fault.replay
             else:
                 reply = self._authorised_reply(request, handler)
                 status, body, media, headers = _render(reply, if_none_match)
@@ -157,13 +161,17 @@ class Api:
                 "x-github-request-id": f"FAKE:{len(fake.requests) + 1}",
                 **headers,
             }
+            answer = Answer(status, body, media, headers)
+            if fault is None and status == HTTPStatus.OK:
+                fake.remember(target, answer)
             query = dict(request.query_params)
-            fake.record(request.method, request.url.path, query, status, if_none_match)
+            logged = recorded_status(action, answer)
+            fake.record(request.method, request.url.path, query, logged, if_none_match)
             hook = fake.on_list_page
             served = reply.list_page if reply is not None and status == HTTPStatus.OK else None
-            if hook is not None and served is not None:
+            if hook is not None and served is not None and action is not FaultAction.RESET:
                 hook(served)
-        return Response(body, status, headers, media_type=media)
+        return deliver(action, answer, seconds=fault.seconds if fault is not None else 0.0)
 
     def _authorised_reply(self, request: Request, handler: Handler) -> Reply:
         fake = self.fake
@@ -184,14 +192,14 @@ class Api:
 
     def org(self, api: ApiRequest) -> Reply:
         org = api.params["org"]
-        if not self.fake.repos_of(org):
+        if not self.fake.repos_of(org) or not self.fake.can_see(org):
             return error(404)
         return Reply(200, {**user_json(org, api.base), "type": "Organization"})
 
     def org_issues(self, api: ApiRequest) -> Reply:
         org = api.params["org"]
         repos = self.fake.repos_of(org)
-        if not repos:
+        if not repos or not self.fake.can_see(org):
             return error(404)
         mode = api.query.get("filter") or "assigned"
         if mode not in ORG_FILTERS:
@@ -264,7 +272,9 @@ class Api:
     # Helpers
 
     def _repo(self, api: ApiRequest) -> FakeRepo | None:
-        return self.fake.find_repo(f"{api.params['owner']}/{api.params['name']}")
+        """The repo a path names, or None when there is none or the caller may not see it."""
+        name = f"{api.params['owner']}/{api.params['name']}"
+        return self.fake.find_repo(name) if self.fake.can_see(name) else None
 
     def _issue(self, api: ApiRequest, suffix: str = "") -> FakeIssue | Reply:
         """The visible issue a path names, or the reply GitHub gives instead (301/404/410)."""

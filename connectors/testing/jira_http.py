@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from connectors.testing.faults import Answer, FaultAction, deliver, recorded_status
 from connectors.testing.jira_jql import JqlError, Query, parse
 from connectors.testing.jira_model import (
     FLAGGED_FIELD,
@@ -85,6 +86,7 @@ class Api:
             Route("/rest/api/2/myself", on(self.myself), methods=["GET"]),
             Route("/rest/api/2/field", on(self.fields), methods=["GET"]),
             Route("/rest/api/2/status", on(self.statuses), methods=["GET"]),
+            Route("/rest/api/2/project/{key}", on(self.project), methods=["GET"]),
             Route("/rest/api/2/search/jql", on(self.search_jql), methods=["GET"]),
             Route("/rest/api/2/search", on(self.search), methods=["GET"]),
             Route("/rest/api/2/issue/bulkfetch", on(self.issue_bulkfetch), methods=["POST"]),
@@ -111,13 +113,19 @@ class Api:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         with fake.lock:
             fault = fake.take_fault(target)
+            action = fault.action if fault is not None else None
             reply: Reply | None = None
-            if fault is not None:
-                status, body, media, headers = _fault_response(fault)
+            if fault is not None and fault.action is FaultAction.ANSWER:
+                answer = Answer(*_fault_response(fault))
+            elif fault is not None and fault.replay is not None:
+                answer = fault.replay
             else:
                 reply = self._authorised(request, raw_body, handler, auth)
-                status, media, headers = reply.status, JSON_TYPE, reply.headers
                 body = json.dumps(reply.data).encode()
+                answer = Answer(reply.status, body, JSON_TYPE, reply.headers)
+                if fault is None and reply.status == 200:
+                    fake.remember(target, answer)
+            status = recorded_status(action, answer)
             fake.record(request.method, request.url.path, dict(request.query_params), status, None)
             hook = fake.on_list_page
             if (
@@ -127,7 +135,7 @@ class Api:
                 and status == 200
             ):
                 hook(reply.list_page)
-        return Response(body, status, headers, media_type=media)
+        return deliver(action, answer, seconds=fault.seconds if fault is not None else 0.0)
 
     def _authorised(self, request: Request, raw_body: bytes, handler: Handler, auth: bool) -> Reply:
         if auth and not self.fake.accepts(request.headers.get("authorization")):
@@ -197,6 +205,15 @@ class Api:
 
     def statuses(self, call: Call) -> Reply:
         return Reply(200, [status_json(status) for status in STATUSES])
+
+    def project(self, call: Call) -> Reply:
+        """A project that has issues, unless the caller may not see it (Jira's 404 either way)."""
+        key = str(call.params["key"]).upper()
+        known = {issue.project for issue in self.fake.issues.values()}
+        if key not in known or not self.fake.can_see(key):
+            return error(404, f"No project could be found with key '{key}'.")
+        project_id = str(10_000 + sorted(known).index(key))
+        return Reply(200, {"id": project_id, "key": key, "name": f"{key.title()} project"})
 
     # Search
 
@@ -333,6 +350,7 @@ class Api:
             issue
             for issue in self.fake.issues.values()
             if issue.readable()
+            and self.fake.can_see(issue.project)
             and (issue.visible_from is None or issue.visible_from <= now)
             and query.matches(issue)
         ]

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from connectors.testing.faults import Answer, FaultAction, deliver, recorded_status
 from connectors.testing.linear_model import (
     JSON,
     FakeLinearIssue,
@@ -96,19 +97,28 @@ def answer(fake: FakeLinear, body: bytes, authorization: str | None) -> Response
     document = query if isinstance(query, str) else ""
     named = _OPERATION.search(document)
     operation = str(payload.get("operationName") or (named.group(1) if named else ""))
+    target = f"/graphql?operation={operation}"
     with fake.lock:
-        fault = fake.take_fault(f"/graphql?operation={operation}")
-        if fault is not None:
-            status, text, headers = fault.status, fault.body, dict(fault.headers)
+        fault = fake.take_fault(target)
+        action = fault.action if fault is not None else None
+        if fault is not None and fault.action is FaultAction.ANSWER:
+            text = fault.body
             if text is None:
-                text = _errors(f"injected HTTP {status}", "INTERNAL_SERVER_ERROR")
+                text = _errors(f"injected HTTP {fault.status}", "INTERNAL_SERVER_ERROR")
+            media = "text/html; charset=utf-8" if text.lstrip().startswith("<") else JSON_TYPE
+            answer = Answer(fault.status, text.encode(), media, dict(fault.headers))
+        elif fault is not None and fault.replay is not None:
+            answer = fault.replay
         else:
-            headers = {}
             refusal = _refusal(fake, authorization)
             if refusal is not None:
                 status, text = 400, _errors(refusal, "AUTHENTICATION_ERROR", "authentication error")
             else:
                 status, text = _execute(fake, document, payload.get("variables"))
+            answer = Answer(status, text.encode(), JSON_TYPE, {})
+            if fault is None and status == 200:
+                fake.remember(target, answer)
+        status = recorded_status(action, answer)
         variables = json.dumps(payload.get("variables"), sort_keys=True)
         asked = {"operation": operation, "auth": _auth_form(authorization), "variables": variables}
         fake.record("POST", "/graphql", asked, status, None)
@@ -116,7 +126,7 @@ def answer(fake: FakeLinear, body: bytes, authorization: str | None) -> Response
             fake.list_pages += 1
             if fake.on_list_page is not None:
                 fake.on_list_page(fake.list_pages)
-    return Response(text, status, headers, media_type=JSON_TYPE)
+    return deliver(action, answer, seconds=fault.seconds if fault is not None else 0.0)
 
 
 def _execute(fake: FakeLinear, document: str, variables: object) -> tuple[int, str]:
@@ -128,8 +138,12 @@ def _execute(fake: FakeLinear, document: str, variables: object) -> tuple[int, s
             data = {"issue": _issue(fake, document, values)}
         elif re.search(r"\bteams\(", document):
             data = {"teams": {"nodes": _teams(fake, values.get("filter") or {})}}
+        elif re.search(r"\bviewer\b", document):
+            data = {"viewer": {"id": stable_id("user", fake.viewer), "name": fake.viewer}}
         else:
-            raise QueryError("unsupported query: the fake answers issues, issue(id:) and teams")
+            raise QueryError(
+                "unsupported query: the fake answers issues, issue(id:), teams and viewer"
+            )
     except QueryError as exc:
         return 400, _errors(str(exc), "GRAPHQL_VALIDATION_FAILED", "invalid input")
     if data.get("issue", True) is None:
@@ -155,7 +169,9 @@ def _issues(fake: FakeLinear, document: str, values: Mapping[str, Any]) -> JSON:
     found = [
         issue
         for issue in fake.issues()
-        if (include_archived or issue.archived_at is None) and _matches(issue, issue_filter)
+        if (include_archived or issue.archived_at is None)
+        and fake.can_see(issue.team)
+        and _matches(issue, issue_filter)
     ]
 
     def position(issue: FakeLinearIssue) -> str:
@@ -188,7 +204,7 @@ def _teams(fake: FakeLinear, team_filter: object) -> list[JSON]:
     return [
         {"id": stable_id("team", key), "key": key}
         for key in fake.team_keys()
-        if _compare(key, team_filter["key"], "key")
+        if _compare(key, team_filter["key"], "key") and fake.can_see(key)
     ]
 
 

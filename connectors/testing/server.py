@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from connectors.testing.faults import abortable
+
 STARTUP_TIMEOUT_SECONDS = 10.0
 SHUTDOWN_TIMEOUT_SECONDS = 5.0
 
@@ -19,7 +21,8 @@ SHUTDOWN_TIMEOUT_SECONDS = 5.0
 def serve(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve `app` with uvicorn on an ephemeral port of `host`; yield its base URL.
 
-    The server stops (and the port closes) when the block exits.
+    The server stops (and the port closes) when the block exits. The app may drop a
+    connection unanswered (`connectors.testing.faults.Reset`).
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -30,7 +33,7 @@ def serve(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
     sock.bind((host, 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app,
+        abortable(app),
         log_config=None,  # leave the process's logging alone; only quiet uvicorn's own logger
         log_level="warning",
         access_log=False,

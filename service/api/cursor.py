@@ -22,6 +22,7 @@ PARAM = "cursor"
 ITEMS = "items"
 MAX_LENGTH = 4096
 _KEY = b"followthrough items cursor v1"
+MAX_POSITION_INT = 2**31 - 1
 
 
 def seal(kind: str, params: Mapping[str, str], position: Sequence[JSONValue]) -> str:
@@ -59,9 +60,21 @@ def unseal(kind: str, cursor: str) -> tuple[dict[str, str], list[object]]:
         or "as_of" not in params
         or not all(isinstance(v, str) for v in params.values())
         or not isinstance(position, list)
+        or not _comparable([*params.values(), *position])
     ):
         raise malformed()
     return params, position
+
+
+def _comparable(values: list[object]) -> bool:
+    """Whether the database can compare every value: no NUL in a string (PostgreSQL text
+    cannot hold one) and no integer past 32 bits (ids, counts and flags all fit)."""
+    for value in values:
+        if isinstance(value, str) and "\x00" in value:
+            return False
+        if isinstance(value, int) and abs(value) > MAX_POSITION_INT:
+            return False
+    return True
 
 
 def pinned(

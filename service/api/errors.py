@@ -113,7 +113,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        code = _CODES.get(exc.status_code, "internal")
+        code = _CODES.get(exc.status_code) or (
+            "bad_parameter" if 400 <= exc.status_code < 500 else "internal"
+        )
         if exc.status_code == 404:
             message = f"no route for {request.url.path}"
         elif exc.status_code == 405:

@@ -199,7 +199,10 @@ def parse_instant(value: str, param: str) -> datetime:
         ) from None
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
-    instant = instant.astimezone(UTC)
+    try:
+        instant = instant.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-23:59 is past year 9999 in UTC
+        instant = _LATEST
     if not _EARLIEST <= instant < _LATEST:
         raise BadParameter(param, "must be between 1970-01-01 and 9998-12-31")
     return instant

@@ -115,7 +115,7 @@ def test_a_traceback_stays_inside_its_one_json_line_and_is_redacted(set_up, caps
 
 def test_secrets_and_authorization_in_extra_fields_are_redacted(set_up, capsys):
     set_up()
-    logging.getLogger("httpx").info(
+    logging.getLogger("some.http.client").info(
         "sent",
         extra={"headers": {"Authorization": "Bearer abc.def"}, "url": f"/x?token={CANARY}"},
     )

@@ -38,6 +38,8 @@ def logged() -> Iterator[tuple[logging.Logger, io.StringIO]]:
         "headers={'Authorization': 'token abc.def', 'Accept': 'json'}",
         '{"authorization": "Basic abc.def"}',
         "proxy-authorization=Bearer abc.def",
+        "headers=[(b'host', b'api.github.com'), (b'authorization', b'token abc.def')]",
+        "('Authorization', 'lin_api_abc.def')",
     ],
 )
 def test_authorization_values_are_redacted(logged, text):

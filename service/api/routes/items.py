@@ -29,7 +29,7 @@ from service.metrics.query import (
 
 router = APIRouter(tags=["items"])
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # items.id is a 32-bit INTEGER; a larger id is a 404, never a database error
 AS_OF = "A date (00:00 UTC) or ISO 8601 date-time (no offset = UTC); default now"
 NOT_PINNED = frozenset({"limit", "cursor"})
 

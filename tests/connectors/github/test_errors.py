@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from connectors.errors import AuthError, ConfigError, RateLimited, Retryable
 from connectors.github import GitHubConnector
 from tests.connectors.fakes import Recorder
 from tests.connectors.github.conftest import LABEL, T0, github_config
+from tests.support.ports import free_port
 
 
 @pytest.fixture
@@ -125,9 +125,7 @@ def test_an_unknown_org_fails_naming_the_org(fake, connect):
 
 
 def test_an_unreachable_server_is_retried_then_reported(recorder):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = github_config(f"http://127.0.0.1:{port}")
     connector = GitHubConnector(
         config, Context(recorder.clock, recorder.sleep, recorder.on_request)

@@ -24,6 +24,7 @@ def settings(
     read_tokens: Sequence[str] = (),
     admin_tokens: Sequence[str] = (),
     people: Mapping[str, list[str]] | None = None,
+    rate_limit: str | None = "600/1m",
 ) -> Settings:
     return Settings(
         database_url="sqlite://",  # unused: the test engine is injected
@@ -31,7 +32,11 @@ def settings(
             SourceSettings(name=name, kind=KIND_ASC, connector=ScriptedConfig(name=name))
             for name in sources
         ],
-        api=ApiSettings(read_tokens=list(read_tokens), admin_tokens=list(admin_tokens)),
+        api=ApiSettings(
+            read_tokens=list(read_tokens),
+            admin_tokens=list(admin_tokens),
+            rate_limit=rate_limit,
+        ),
         people=dict(people or {}),
     )
 
@@ -43,7 +48,7 @@ def make_client(engine, clock) -> Iterator[MakeClient]:
 
     def make(**options: object) -> TestClient:
         app = create_app(
-            settings(**options),  # type: ignore[arg-type]
+            settings(**options),
             engine=engine,
             clock=clock,
             connectors={KIND_ASC: AscendingConnector},
