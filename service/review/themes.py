@@ -309,7 +309,9 @@ def themes(candidates: Iterable[ThemeCandidate]) -> list[Theme]:
     for index in range(len(signatures)):
         joined[groups.find(index)].append(index)
     found_themes = [
-        _theme([signatures[i] for i in members], by_signature) for members in joined.values()
+        _theme([signatures[i] for i in members], by_signature)
+        for members in joined.values()
+        if any(signatures[i].components for i in members)  # a theme names a component
     ]
     reported = [t for t in found_themes if len(t.incidents) >= MIN_INCIDENTS]
     return sorted(reported, key=lambda t: (-len(t.incidents), t.label))

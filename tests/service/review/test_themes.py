@@ -66,3 +66,13 @@ def test_thousands_of_titles_group_quickly():
     found = themes(candidates(*titles, incidents=refs))
     assert time.perf_counter() - started < 5
     assert len(found) == 2000  # each service's two alert items, nothing across services
+
+
+def test_titles_naming_no_component_form_no_theme():
+    """Raised IndexError (`components.most_common(1)[0][0]`) before the fix; the demo's
+    Jira and Linear titles hit it, so /review and /api/v1/review answered 500."""
+    same = "Write the postmortem"
+    found = themes(
+        [ThemeCandidate(1, "A-1", same, "INC-1"), ThemeCandidate(2, "B-2", same, "INC-2")]
+    )
+    assert found == []
