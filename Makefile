@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## demo: run followthrough on the embedded default (SQLite, in-process) at http://127.0.0.1:8000
+## demo: fake Jira, GitHub and Linear on loopback, synced and served at http://127.0.0.1:8000
+## (DEMO_ARGS="--port 8080 --items 600 --seed 3" to change them)
 demo: $(STAMP)
-	$(BIN)/followthrough demo
+	$(BIN)/followthrough demo $(DEMO_ARGS)
 
 ## test: lint, type-check and the whole test suite (PostgreSQL too when FOLLOWTHROUGH_TEST_POSTGRES_URL is set)
 test: lint typecheck unit

@@ -101,6 +101,30 @@ class Comment:
     body: str
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One thing `Connector.check` tried: what (`subject`, e.g. `repo acme/api`), whether
+    it passed, and what it found (a specific reason when it did not)."""
+
+    subject: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `Connector.check` found: the identity the credential signs in as (None when it
+    could not) and every finding in the order checked. A check stops at the first finding
+    the rest depend on (the host unreachable, the credential refused)."""
+
+    identity: str | None
+    findings: Sequence[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.findings) and all(finding.ok for finding in self.findings)
+
+
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
 RequestObserver = Callable[[int], None]
@@ -156,6 +180,12 @@ class Connector(Protocol):
     def reconcile(self, items: Sequence[ItemRef]) -> Iterator[Removal]:
         """Yield the held items that are no longer tracked by this source (label removed,
         deleted, unreadable, moved out of scope), cheaply: never a request per item."""
+        ...
+
+    def check(self) -> CheckReport:
+        """Reach the tracker, sign in, name the identity, and try reading each configured
+        scope (repo, org, project, team) with one cheap request each; never raises for a
+        tracker problem (it becomes a failed finding)."""
         ...
 
     def close(self) -> None:

@@ -18,8 +18,10 @@ from connectors.base import Connector
 from connectors.registry import load_connectors
 from service.api.deps import ReadAccess
 from service.api.errors import install_error_handlers
+from service.api.hygiene import HeadAsGetMiddleware, NulQueryMiddleware
 from service.api.openapi import install_openapi
 from service.api.openapi import router as openapi_router
+from service.api.ratelimit import RateLimitMiddleware, TokenBuckets
 from service.api.routes import health, items, metrics, prometheus, review, runs, sources
 from service.api.schemas import ErrorResponse
 from service.api.services import Services
@@ -31,6 +33,7 @@ from service.metrics.items import item_scope
 from service.metrics.prometheus import ScrapeCache
 from service.scheduler import Scheduler
 from service.sync.runner import SyncRunner
+from service.web import pages as dashboard
 
 API_PREFIX = "/api/v1"
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
@@ -91,6 +94,11 @@ def create_app(
     app.state.services = services
     app.state.scrape_cache = ScrapeCache(time)
     install_error_handlers(app)
+    app.add_middleware(NulQueryMiddleware)  # the last added runs first: the log sees all
+    if settings.api.rate_limit is not None:
+        buckets = TokenBuckets(settings.api.rate_limit, time)
+        app.add_middleware(RateLimitMiddleware, buckets=buckets, api=settings.api)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestLogMiddleware)
     api = APIRouter(prefix=API_PREFIX, dependencies=[ReadAccess], responses=UNAUTHORIZED)
     for module in (sources, runs, items, metrics, review):
@@ -99,5 +107,10 @@ def create_app(
     app.include_router(prometheus.router)
     app.include_router(api)
     app.include_router(openapi_router)
-    install_openapi(app)
+    app.include_router(dashboard.router)
+    install_openapi(
+        app,
+        sources=[source.name for source in settings.sources],
+        rate_limited=settings.api.rate_limit is not None,
+    )
     return app

@@ -1,5 +1,5 @@
-"""The `followthrough` command line: migrate, sync, items, serve, scheduler, demo; the contract's
-exit codes.
+"""The `followthrough` command line: migrate, sync, items, metrics, review, check, serve,
+scheduler, demo; the contract's exit codes.
 
 Exit codes: 0 success; 1 a source failed (a sync run ended `failed` or `rate_limited`) or the
 database could not be used; 2 a configuration or usage error (message on stderr, no traceback).
@@ -8,6 +8,9 @@ database could not be used; 2 a configuration or usage error (message on stderr,
 from __future__ import annotations
 
 import ipaddress
+import logging
+import socket
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,7 +44,14 @@ from service.metrics.items import ItemView, item_scope, list_item_views
 from service.metrics.query import ITEM_PARAMS, BadParameter, build_item_query
 from service.metrics.summary import Summary, summary
 from service.migrate import current_revision, upgrade
-from service.sync.runner import DEFAULT_LEASE_TTL, RunResult, SyncAlreadyRunning, SyncRunner
+from service.progress import sync_progress
+from service.sync.runner import (
+    DEFAULT_LEASE_TTL,
+    ProgressCallback,
+    RunResult,
+    SyncAlreadyRunning,
+    SyncRunner,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -104,10 +114,19 @@ def sync(
     """One sync pass per source, ending with a reconciliation; prints a summary."""
     settings, connectors = _load(ctx, config)
     targets = _targets(settings, source)
-    with _database(settings) as engine:
+    with (
+        _database(settings) as engine,
+        sync_progress(_progress_console(), [t.name for t in targets]) as progress,
+    ):
         upgrade(engine)
         outcomes = sync_sources(
-            engine, connectors, targets, SystemClock(), full=full, lease_ttl=settings.lease_ttl
+            engine,
+            connectors,
+            targets,
+            SystemClock(),
+            full=full,
+            lease_ttl=settings.lease_ttl,
+            on_progress=progress,
         )
     if not outcomes:
         typer.echo("no sources are configured; nothing to sync")
@@ -254,8 +273,9 @@ def summary_report(found: Summary) -> Table:
 
 
 class ReviewFormat(StrEnum):
-    """Output of `followthrough review`."""
+    """Output of `followthrough review`: Rich tables, a Markdown agenda, or the API's JSON."""
 
+    TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"
 
@@ -264,8 +284,14 @@ class ReviewFormat(StrEnum):
 def review(
     ctx: typer.Context,
     output: Annotated[
-        ReviewFormat, typer.Option("--format", help="A Markdown agenda, or JSON as the API gives.")
-    ] = ReviewFormat.MARKDOWN,
+        ReviewFormat | None,
+        typer.Option(
+            "--format",
+            help="text (tables), a Markdown agenda, or JSON as the API gives. "
+            "Default: text on a terminal, markdown when piped.",
+            show_default=False,
+        ),
+    ] = None,
     as_of: FilterOption = None,
     since: FilterOption = None,
     owner: FilterOption = None,
@@ -276,6 +302,7 @@ def review(
 ) -> None:
     """The review packet, as GET /api/v1/review gives it (same parameters)."""
     from service.api.review_schemas import ReviewOut
+    from service.review.console import review_view
     from service.review.markdown import render
     from service.review.packet import packet, parse_since
 
@@ -289,10 +316,41 @@ def review(
         start = parse_since(since, instant)
     with _database(settings) as engine, make_session_factory(engine)() as session:
         found = packet(session, scope, filters, instant, start, now=now)
+    console = _console()
+    if output is None:
+        output = ReviewFormat.TEXT if console.is_terminal else ReviewFormat.MARKDOWN
     if output is ReviewFormat.JSON:
         typer.echo(ReviewOut.model_validate(found).model_dump_json(indent=2))
-    else:
+    elif output is ReviewFormat.MARKDOWN:
         typer.echo(render(found), nl=False)
+    else:
+        console.print(review_view(found))
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="NAME", help="Check only this source.")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Validate the config, then per source: reach it, sign in, name the identity, and try
+    reading each configured repo, org, project or team. Exits 1 when any source fails."""
+    from service.checking import check_sources, check_table
+
+    settings, connectors = _load(ctx, config)
+    targets = _targets(settings, source)
+    if not targets:
+        typer.echo("config is valid; no sources are configured")
+        return
+    checks = check_sources(targets, connectors, SystemClock())
+    redactor = redaction.RedactingFilter(redaction.secret_values(settings))
+    _console().print(check_table(checks, redactor.redact))
+    failed = [c.source for c in checks if not c.report.ok]
+    if failed:
+        typer.echo(f"failed: {', '.join(failed)}", err=True)
+        raise typer.Exit(EXIT_SOURCE_FAILED)
 
 
 @app.command()
@@ -323,32 +381,83 @@ def scheduler(ctx: typer.Context, config: ConfigOption = None) -> None:
 
 @app.command()
 def demo(
-    port: Annotated[int, typer.Option(help="Port to bind on 127.0.0.1.")] = DEFAULT_PORT,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to bind.")] = DEFAULT_PORT,
     seed: Annotated[int, typer.Option(help="Seed of the sample data.")] = 7,
-    items: Annotated[int, typer.Option(min=1, max=20_000, help="Action items per tracker.")] = 300,
+    items: Annotated[
+        int,
+        typer.Option(
+            min=3, max=30_000, help="Action items in all, shared equally by Jira, GitHub, Linear."
+        ),
+    ] = 300,
 ) -> None:
-    """Sample trackers on loopback, synced with the real connectors, then served; no config."""
+    """Fake Jira, GitHub and Linear on loopback with a year of sample incidents, synced with
+    the real connectors, then served with the dashboard; needs no config or credentials."""
     from service import demo as sample  # the fake trackers load only for the demo
 
+    problem = bind_problem(host, port)
+    if problem is not None:
+        _fail(f"cannot serve the demo on {host}:{port}: {problem}; pass --port", EXIT_CONFIG)
     clock = SystemClock()
     connectors = load_connectors()
     with sample.sample_trackers(seed=seed, items=items, now=clock.now()) as sources:
         settings = sample.demo_settings(sample.DEMO_DIR, sources, connectors)
         _set_up_logging(settings)
-        with _database(settings) as engine:
-            upgrade(engine)
-            outcomes = sync_sources(engine, connectors, settings.sources, clock)
-        _console().print(summary_table(outcomes, str))
-        base = f"http://{DEFAULT_HOST}:{port}"
-        typer.echo(f"demo mirror: {sample.DEMO_DIR / 'followthrough.db'}")
-        for label, url in (
-            ("items", f"{base}/api/v1/items"),
-            ("overdue", f"{base}/api/v1/items?overdue=true&sort=-days_overdue"),
-            ("sources", f"{base}/api/v1/sources"),
-            ("openapi", f"{base}/openapi.json"),
+        names = [s.name for s in settings.sources]
+        with (
+            _database(settings) as engine,
+            sync_progress(_progress_console(), names) as progress,
         ):
-            typer.echo(f"  {label:<8} {url}")
-        _serve(settings, connectors, DEFAULT_HOST, port)
+            upgrade(engine)
+            outcomes = sync_sources(
+                engine, connectors, settings.sources, clock, on_progress=progress
+            )
+        console = _console()
+        console.print(summary_table(outcomes, str))
+        console.print(f"demo mirror: {sample.DEMO_DIR / 'followthrough.db'}", highlight=False)
+        base = f"http://{_url_host(host)}:{port}"
+        for label, url in demo_urls(base):
+            console.print(f"  {label:<10} {url}", highlight=False, soft_wrap=True)
+        console.print("press Ctrl+C to stop", highlight=False)
+        sys.stdout.flush()
+        _serve(settings, connectors, host, port)
+
+
+def demo_urls(base: str) -> list[tuple[str, str]]:
+    """What the demo serves, by name: the dashboard, the API, its docs and the metrics."""
+    return [
+        ("dashboard", f"{base}/"),
+        ("items", f"{base}/api/v1/items"),
+        ("overdue", f"{base}/api/v1/items?overdue=true&sort=-days_overdue"),
+        ("summary", f"{base}/api/v1/metrics/summary"),
+        ("review", f"{base}/api/v1/review"),
+        ("sources", f"{base}/api/v1/sources"),
+        ("openapi", f"{base}/openapi.json"),
+        ("docs", f"{base}/docs"),
+        ("metrics", f"{base}/metrics"),
+    ]
+
+
+def bind_problem(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (in use, not an address here), or None; checked
+    before the demo seeds and syncs, so a busy port fails at once."""
+    try:
+        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host.strip("[]"), port))
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
+def _url_host(host: str) -> str:
+    """`host` as it goes in a URL: IPv6 in brackets, every interface shown as loopback."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - naming the wildcard, not binding it
+        return DEFAULT_HOST
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 @dataclass(frozen=True)
@@ -368,13 +477,21 @@ def sync_sources(
     *,
     full: bool = False,
     lease_ttl: timedelta = DEFAULT_LEASE_TTL,
+    on_progress: ProgressCallback | None = None,
 ) -> list[SyncOutcome]:
     """Sync each source in turn; a failed source is recorded and the next one still runs.
 
     A source whose lease another sync holds is skipped (and counts as failed); a run left
     open by a process that died is closed as interrupted once its lease has expired.
+    `on_progress` sees each run's progress (`service.progress` displays it).
     """
-    runner = SyncRunner(make_session_factory(engine), clock, connectors, lease_ttl=lease_ttl)
+    runner = SyncRunner(
+        make_session_factory(engine),
+        clock,
+        connectors,
+        lease_ttl=lease_ttl,
+        on_progress=on_progress,
+    )
     outcomes = []
     for source in sources:
         started = clock.now()
@@ -417,7 +534,7 @@ def exposure_warning(host: str, settings: Settings) -> str | None:
     if settings.api.read_tokens or is_loopback(host):
         return None
     return (
-        f"WARNING: binding {host or 'every interface'} with no api.read_tokens configured: "
+        f"binding {host or 'every interface'} with no api.read_tokens configured: "
         "anyone who can reach this port can read every mirrored item. "
         "Set api.read_tokens in the config, or bind 127.0.0.1."
     )
@@ -462,8 +579,10 @@ def _load_path(path: Path) -> tuple[Settings, dict[str, type[Connector]]]:
 
 
 def _set_up_logging(settings: Settings) -> None:
-    """Redacted logging to stderr, as text or JSON lines (`log_format`)."""
+    """Redacted logging to stderr, as text or JSON lines (`log_format`); httpx's line per
+    request is left out (the runner logs each run; the progress display shows requests)."""
     logs.set_up(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _targets(settings: Settings, name: str | None) -> list[SourceSettings]:
@@ -498,8 +617,12 @@ def _serve(
     scheduler: bool = False,
 ) -> None:
     warning = exposure_warning(host, settings)
-    if warning:
-        Console(stderr=True).print(warning, style="bold red", markup=False, highlight=False)
+    if warning:  # a WARNING record for log collectors; a red banner for a person watching
+        logging.getLogger(__name__).warning(warning, extra={"event": "exposure_warning"})
+        if sys.stderr.isatty():
+            Console(stderr=True).print(
+                f"WARNING: {warning}", style="bold red", markup=False, highlight=False
+            )
     from service.app import create_app  # the web stack loads only for the commands that serve
 
     with _database(settings) as engine:
@@ -516,6 +639,11 @@ def run_server(application: FastAPI, host: str, port: int) -> None:
 
     # access_log off: the app's own request log leaves out query strings (service.logs)
     uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+
+
+def _progress_console() -> Console:
+    """Standard error, where progress goes so standard output keeps only the summary."""
+    return Console(stderr=True)
 
 
 def _console() -> Console:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.base import (
+    CheckReport,
     Comment,
     CommentWindow,
     Context,
@@ -27,6 +28,7 @@ from connectors.base import (
 )
 from connectors.config import ConnectorConfig, own_config
 from connectors.errors import BadResponse
+from connectors.github.check import check
 from connectors.github.client import GONE_STATUSES, GitHubClient, Response
 from connectors.github.comments import comments_in
 from connectors.github.config import GitHubConfig
@@ -121,6 +123,9 @@ class GitHubConnector:
                     removal = self._look_up(ref, partition)
                     if removal is not None:
                         yield removal
+
+    def check(self) -> CheckReport:
+        return check(self._config, self._client)
 
     def close(self) -> None:
         self._client.close()

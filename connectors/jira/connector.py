@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.base import (
+    CheckReport,
     Comment,
     CommentWindow,
     Context,
@@ -30,6 +31,7 @@ from connectors.config import ConnectorConfig, own_config
 from connectors.extract import parse_timestamp
 from connectors.item import Change, Item
 from connectors.jira import bulk
+from connectors.jira.check import check
 from connectors.jira.client import JiraClient
 from connectors.jira.config import PARTITION, JiraConfig
 from connectors.jira.history import CHANGELOG_FIELDS, Known, changes_from_changelog
@@ -147,6 +149,9 @@ class JiraConnector:
         missing = [ref.external_id for ref in held if ref.external_id not in listed]
         if missing:
             yield from self._why_gone(site, missing)
+
+    def check(self) -> CheckReport:
+        return check(self._config, self._client)
 
     def close(self) -> None:
         self._client.close()

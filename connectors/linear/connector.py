@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from connectors.base import (
+    CheckReport,
     Comment,
     CommentWindow,
     Context,
@@ -30,6 +31,7 @@ from connectors.config import ConnectorConfig, own_config
 from connectors.errors import ConfigError
 from connectors.fields import timestamp
 from connectors.item import Change, Item
+from connectors.linear.check import check
 from connectors.linear.client import (
     COMMENTS,
     HISTORY,
@@ -119,6 +121,9 @@ class LinearConnector:
                 reason = self._gone(found.get(ref.external_id), wanted)
                 if reason is not None:
                     yield Removal(ref.external_id, reason)
+
+    def check(self) -> CheckReport:
+        return check(self._config, self._client)
 
     def close(self) -> None:
         self._client.close()

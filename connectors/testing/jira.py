@@ -155,10 +155,12 @@ class FakeJira(Traffic):
         action_type: str | None = None,
         created: datetime | None = None,
         updated: datetime | None = None,
+        number: int | None = None,
     ) -> FakeJiraIssue:
-        """Create an issue (no changelog: Jira records none for creation)."""
+        """Create an issue (no changelog: Jira records none for creation); `number` picks
+        its key's number (later issues of the project count on from it)."""
         with self.lock:
-            number = self._next_number.get(project, 1)
+            number = number or self._next_number.get(project, 1)
             self._next_number[project] = number + 1
             made = created or self.now
             moment = max(updated or made, made)

@@ -39,16 +39,25 @@ def seed_jira(
     unlabelled: int = 0,
     projects: Sequence[str] = ("OPS", "PLAT"),
     incident_project: str = "INC",
+    first_incident: int = 1,
     label: str = "incident-action",
     now: datetime,
 ) -> list[FakeJiraIssue]:
     """Fill `fake` with `labelled` action items over the year before `now`, plus noise;
-    returns the labelled issues. Leaves `fake.now` at `now`."""
+    returns the labelled issues. Leaves `fake.now` at `now`. Incident issues are numbered
+    from `first_incident` (the demo lines them up with the other trackers' INC refs)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     incidents = []
     for number in range(max(1, labelled // 4)):
         fake.now = now - timedelta(days=366) + timedelta(minutes=number)
-        incidents.append(fake.create_issue(incident_project, f"Outage {number}", status="Done"))
+        incidents.append(
+            fake.create_issue(
+                incident_project,
+                f"Outage {number}",
+                status="Done",
+                number=first_incident + number,
+            )
+        )
     starts = sorted(now - timedelta(days=rng.uniform(1, 360)) for _ in range(labelled + unlabelled))
     made: list[FakeJiraIssue] = []
     noise: list[FakeJiraIssue] = []

@@ -61,6 +61,8 @@ class FakeLinear(Traffic):
         self.now = now
         self.api_keys: set[str] = {API_KEY}
         self.oauth_tokens: set[str] = {OAUTH_TOKEN}
+        self.viewer = "Followthrough Bot"
+        """The name `viewer` answers with: the user the credential belongs to."""
         self.list_pages = 0
         """Ordered `issues` listing pages answered so far; `on_list_page` (from Traffic) is
         called with this count after each, so a test can edit the workspace mid-sync."""

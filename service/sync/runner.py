@@ -5,7 +5,8 @@ this run's, renewing it. A crash replays at most the page in flight; an older re
 overwrites a newer row; a per-item problem is recorded in the run and skipped while the
 rest lands. After each page, the items it newly closed as wont_do have the reason for
 that decision searched (`service.sync.decisions`). `stop()` ends running syncs after their
-current page.
+current page. An optional `on_progress` callback sees a `SyncProgress` snapshot as each run
+starts, commits a page, waits (a rate limit or retry back-off), reconciles and finishes.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,6 +75,34 @@ class RunResult:
     retry_at: datetime | None = None
 
 
+class Phase(StrEnum):
+    """Where a run is, as a progress display shows it."""
+
+    LISTING = "listing"
+    WAITING = "waiting"
+    RECONCILING = "reconciling"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """A snapshot of one run for a progress display: pages committed, items seen, requests
+    sent, and the waits a connector slept (rate limits and retry back-offs)."""
+
+    source: str
+    phase: Phase
+    pages: int
+    items_seen: int
+    items_changed: int
+    requests: int
+    waits: int
+    waited_seconds: float
+    status: str | None = None
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
 class RequestTally:
     """Counts tracker requests by status code for the run record."""
 
@@ -102,11 +132,13 @@ class SyncRunner:
         connectors: Mapping[str, type[Connector]],
         *,
         lease_ttl: timedelta = DEFAULT_LEASE_TTL,
+        on_progress: ProgressCallback | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._connectors = connectors
         self._lease_ttl = lease_ttl
+        self._on_progress = on_progress
         self._owner = new_owner()
         self._leases: dict[int, Held] = {}
         self._stopping = threading.Event()
@@ -177,9 +209,11 @@ class SyncRunner:
         redact = RedactingFilter(secrets_in(source.connector)).redact
         connector: Connector | None = None
         try:
-            connector = self._connectors[source.kind](
-                source.connector, connector_context(self._clock, run.tally)
-            )
+            self._report(run, Phase.LISTING)
+            context = connector_context(self._clock, run.tally)
+            if self._on_progress is not None:
+                context = replace(context, sleep=self._observed_sleep(run))
+            connector = self._connectors[source.kind](source.connector, context)
             if full:
                 with self._sessions.begin() as session:
                     lease_store.renew(session, run.held, self._lease_ttl)
@@ -188,6 +222,7 @@ class SyncRunner:
             self._decide(run, connector, None)
             if reconcile:
                 self._stop_point(run)
+                self._report(run, Phase.RECONCILING)
                 run.progress.removed = self._reconcile(run, connector, seen)
             status = "partial" if run.progress.item_errors else "success"
             return self._finish(run, status, reconciled=reconcile)
@@ -210,6 +245,23 @@ class SyncRunner:
         finally:
             if connector is not None:
                 connector.close()
+
+    def _report(self, run: _Run, phase: Phase, status: str | None = None) -> None:
+        """Tell the progress callback, if any, where the run is."""
+        if self._on_progress is not None:
+            self._on_progress(run.snapshot(phase, status))
+
+    def _observed_sleep(self, run: _Run) -> Callable[[float], None]:
+        """The clock's sleep, counted and reported as a wait before it starts."""
+
+        def sleep(seconds: float) -> None:
+            run.waits += 1
+            run.waited += seconds
+            self._report(run, Phase.WAITING)
+            self._clock.sleep(seconds)
+            self._report(run, Phase.LISTING)
+
+        return sleep
 
     def _stop_point(self, run: _Run) -> None:
         """Between pages: end the run here when the runner is stopping."""
@@ -244,6 +296,7 @@ class SyncRunner:
                 run.progress.add_page(page, changed)
                 _record_progress(session, run)
             run.pages += 1
+            self._report(run, Phase.LISTING)
             seen.update(item.external_id for item in page.items)
             closed = {i.external_id for i in page.items if i.state is ItemState.WONT_DO}
             self._decide(run, connector, closed)
@@ -322,6 +375,7 @@ class SyncRunner:
                 log.warning(
                     "sync run %d of %s lost its lease before it finished", run_id, run.source.name
                 )
+                self._report(run, Phase.DONE, status)
                 return run.result(status, message)
             _record_progress(session, run)
             record = run_store.get(session, run_id)
@@ -357,6 +411,7 @@ class SyncRunner:
                     "error": message,
                 },
             )
+        self._report(run, Phase.DONE, status)
         return run.result(status, message, retry_at)
 
 
@@ -370,8 +425,24 @@ class _Run:
         self.tally = RequestTally()
         self.progress = _Progress()
         self.pages = 0
+        self.waits = 0
+        self.waited = 0.0
         self.searched: set[str] = set()
         """Items whose decision this run searched already (each is searched once a run)."""
+
+    def snapshot(self, phase: Phase, status: str | None) -> SyncProgress:
+        progress = self.progress
+        return SyncProgress(
+            source=self.source.name,
+            phase=phase,
+            pages=self.pages,
+            items_seen=progress.items_seen,
+            items_changed=progress.items_changed,
+            requests=self.tally.total,
+            waits=self.waits,
+            waited_seconds=self.waited,
+            status=status,
+        )
 
     def result(self, status: str, error: str | None, retry_at: datetime | None = None) -> RunResult:
         progress = self.progress

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 import types
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 
 from connectors.errors import AuthError, RateLimited
 from connectors.registry import load_connectors
-from service import cli
+from service import cli, demo
 from service.config import CONFIG_ENV, load_settings, parse_settings
 from service.db import make_engine, make_session_factory
 from service.migrate import head_revision, is_at_head
@@ -24,6 +25,7 @@ from service.store.models import Item, SyncRun
 from service.sync.runner import SyncRunner
 from tests.service.sync.mirror import expire_leases
 from tests.support import scripted
+from tests.support.ports import free_port
 
 SOURCES = ("alpha", "beta")
 
@@ -338,7 +340,9 @@ def test_serve_on_all_interfaces_without_read_tokens_warns(tmp_path, served):
     result = invoke("serve", "--host", "0.0.0.0", "--port", "9000", "--config", str(config))
     assert result.exit_code == 0, result.output
     assert served["served"] == ("the-app", "0.0.0.0", 9000)
-    assert "no api.read_tokens configured" in result.stderr
+    assert "WARNING service.cli: binding 0.0.0.0 with no api.read_tokens configured" in (
+        result.stderr
+    )
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
@@ -361,27 +365,61 @@ def test_no_warning_when_read_tokens_are_configured():
 def test_demo_syncs_seeded_sample_trackers_then_serves_them(tmp_path, monkeypatch, served):
     monkeypatch.chdir(tmp_path)
 
-    result = invoke("demo", "--port", "8123", "--items", "40", "--seed", "3")
+    port = free_port()
+
+    result = invoke("demo", "--port", str(port), "--items", "40", "--seed", "3")
 
     assert result.exit_code == 0, result.output
-    (source,) = served["settings"].sources
-    assert source.kind == "github"
-    assert served["served"] == ("the-app", "127.0.0.1", 8123)
-    assert "success" in result.stdout
-    assert "http://127.0.0.1:8123/api/v1/items" in result.stdout
+    assert [s.kind for s in served["settings"].sources] == ["github", "jira", "linear"]
+    assert served["served"] == ("the-app", "127.0.0.1", port)
+    for name in ("github", "jira", "linear"):
+        assert summary_row(result.stdout, name)["status"] == "success"
+    for path in ("/", "/api/v1/items", "/api/v1/metrics/summary", "/openapi.json", "/metrics"):
+        assert f"http://127.0.0.1:{port}{path}" in result.stdout
     database = f"sqlite:///{tmp_path / '.followthrough-demo' / 'followthrough.db'}"
-    assert items_per_source(database) == {"github": 40}
+    counts = demo.split_items(40)  # Linear's sample trashes one of its items
+    assert items_per_source(database) == {**counts, "linear": counts["linear"] - 1}
+
+
+def test_demo_binds_the_host_asked_for_and_warns_when_it_is_not_loopback(
+    tmp_path, monkeypatch, served
+):
+    monkeypatch.chdir(tmp_path)
+
+    port = free_port()
+
+    result = invoke("demo", "--host", "0.0.0.0", "--port", str(port), "--items", "6")
+
+    assert result.exit_code == 0, result.output
+    assert served["served"] == ("the-app", "0.0.0.0", port)
+    assert "no api.read_tokens configured" in result.stderr
+    assert f"http://127.0.0.1:{port}/" in result.stdout
+
+
+def test_demo_on_a_port_in_use_exits_2_before_syncing(tmp_path, monkeypatch, served):
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+
+        result = invoke("demo", "--port", str(port), "--items", "6")
+
+    assert result.exit_code == 2
+    assert f"cannot serve the demo on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "served" not in served
+    assert not (tmp_path / ".followthrough-demo").exists()
 
 
 def test_demo_starts_from_a_fresh_mirror_each_time(tmp_path, monkeypatch, served):
     monkeypatch.chdir(tmp_path)
-    invoke("demo", "--items", "30")
+    invoke("demo", "--port", str(free_port()), "--items", "30")
 
-    result = invoke("demo", "--items", "12")
+    result = invoke("demo", "--port", str(free_port()), "--items", "6")
 
     assert result.exit_code == 0, result.output
     database = f"sqlite:///{tmp_path / '.followthrough-demo' / 'followthrough.db'}"
-    assert items_per_source(database) == {"github": 12}
+    assert items_per_source(database) == {"github": 2, "jira": 2, "linear": 2}
 
 
 # --- the console script -------------------------------------------------------------
