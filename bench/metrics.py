@@ -35,7 +35,7 @@ from service.config import ApiSettings, Settings, SourceSettings
 from service.db import make_engine
 from service.metrics.prometheus import ScrapeCache
 from service.migrate import upgrade
-from service.store import derived
+from service.store import derived, run_metrics
 from service.store.models import Base, HistoryEntry, Item, ItemKey, ItemOwner, Source, SyncRun
 from tests.support.scripted import KIND_ASC, AscendingConnector, ScriptedConfig
 
@@ -172,6 +172,7 @@ def load(engine: Engine, n: int) -> float:
     _flush(engine, batch)
     with Session(engine) as session, session.begin():
         derived.rebuild(session)
+        run_metrics.rebuild_counters(session)
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
     return time.perf_counter() - started

@@ -21,9 +21,9 @@ from service.metrics.params import DEFAULT_WINDOW
 from service.store import metric_queries, run_metrics
 from service.store import runs as run_store
 from service.store.item_queries import ItemScope
+from service.store.run_metrics import DURATION_BUCKETS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 SCRAPE_TTL = timedelta(seconds=15)
 
 Labels = dict[str, str]
@@ -83,7 +83,7 @@ def _sync_families(session: Session, sources: Sequence[str]) -> list[Family]:
     for source, finished in sorted(run_store.last_success_by_source(session, sources).items()):
         last.add({"source": source}, finished.timestamp())
     runs = Family("followthrough_sync_runs_total", "counter", "Finished sync runs by status")
-    ended = run_metrics.finished_runs(session, sources, DURATION_BUCKETS)
+    ended = run_metrics.finished_runs(session, sources)
     counted = ended.by_status
     for source in sources:
         for status in run_metrics.FINISHED_STATUSES:

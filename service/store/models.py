@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -175,11 +176,18 @@ class HistoryEntry(Base):
     observed: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+RUNNING = "running"
+"""The status of a sync run not finished yet; every other status is final."""
+
+
 class SyncRun(Base):
     """One sync pass of one source, with its outcome and counts."""
 
     __tablename__ = "sync_runs"
-    __table_args__ = (Index("ix_sync_runs_source_started", "source", "started_at"),)
+    __table_args__ = (
+        Index("ix_sync_runs_source_started", "source", "started_at"),
+        Index("ix_sync_runs_source_status_finished", "source", "status", "finished_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(ForeignKey("sources.name"))
@@ -199,6 +207,19 @@ class SyncRun(Base):
     error_details: Mapped[list[str]] = mapped_column(JSON, default=list)
     retry_at: Mapped[datetime | None]
     reconciled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SyncCounter(Base):
+    """A running total over a source's finished sync runs (`name` with its `label`: runs by
+    status, requests by status code, the duration histogram), added to in the transaction
+    that finishes each run, so a Prometheus scrape never reads every run."""
+
+    __tablename__ = "sync_counters"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class Lease(Base):

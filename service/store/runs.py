@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.store.models import SyncRun
+from service.store.models import RUNNING, Source, SyncRun
+from service.store.run_metrics import count_finished
 
-RUNNING = "running"
+SUCCESS_STATUSES = ("success", "partial")
+"""Finished runs that count as a success for `last_success_at` and the Prometheus gauge."""
 
 
 def start(session: Session, source: str, now: datetime, *, full: bool, owner: str) -> SyncRun:
@@ -32,12 +34,20 @@ def running(session: Session, source: str) -> list[SyncRun]:
     )
 
 
-def interrupt(run: SyncRun, now: datetime) -> None:
-    """Close a run whose process stopped before it finished (its lease lapsed)."""
-    run.status = "failed"
+def finish(session: Session, run: SyncRun, status: str, now: datetime) -> None:
+    """Close `run` with its final `status` and add it to its source's counters; set every
+    other field first, so the run is written closed once (a closed run is never updated)."""
+    run.status = status
     run.finished_at = now
+    session.flush()
+    count_finished(session, run)
+
+
+def interrupt(session: Session, run: SyncRun, now: datetime) -> None:
+    """Close a run whose process stopped before it finished (its lease lapsed)."""
     run.error = "interrupted: the process running this sync stopped before it finished"
     run.error_kind = "interrupted"
+    finish(session, run, "failed", now)
 
 
 def get(session: Session, run_id: int) -> SyncRun | None:
@@ -57,28 +67,35 @@ def recent(session: Session, sources: Sequence[str], limit: int) -> list[SyncRun
 
 
 def latest_by_source(session: Session, sources: Sequence[str]) -> dict[str, SyncRun]:
-    """The newest run of each source."""
+    """The newest run of each source: one index lookup per source, however many runs."""
     newest = (
-        select(SyncRun.source, func.max(SyncRun.id).label("id"))
-        .where(SyncRun.source.in_(list(sources)))
-        .group_by(SyncRun.source)
-        .subquery()
+        select(SyncRun.id)
+        .where(SyncRun.source == Source.name)
+        .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    rows = session.scalars(select(SyncRun).join(newest, SyncRun.id == newest.c.id))
+    ids = select(newest).where(Source.name.in_(list(sources)))
+    rows = session.scalars(select(SyncRun).where(SyncRun.id.in_(ids)))
     return {run.source: run for run in rows}
 
 
 def last_success_by_source(session: Session, sources: Sequence[str]) -> dict[str, datetime]:
-    """When each source last finished a run that counts as a success."""
-    rows = session.execute(
-        select(SyncRun.source, func.max(SyncRun.finished_at))
-        .where(
-            SyncRun.source.in_(list(sources)),
-            SyncRun.status.in_(["success", "partial"]),
-        )
-        .group_by(SyncRun.source)
-    ).all()
-    return {source: finished for source, finished in rows if finished is not None}
+    """When each source last finished a run that counts as a success: per source and
+    status, the last finish is one lookup in the (source, status, finished_at) index."""
+    latest = [
+        select(func.max(SyncRun.finished_at))
+        .where(SyncRun.source == Source.name, SyncRun.status == status)
+        .scalar_subquery()
+        for status in SUCCESS_STATUSES
+    ]
+    rows = session.execute(select(Source.name, *latest).where(Source.name.in_(list(sources))))
+    found: dict[str, datetime] = {}
+    for name, *finishes in rows:
+        known = [finished for finished in finishes if finished is not None]
+        if known:
+            found[name] = max(known)
+    return found
 
 
 def running_sources(session: Session, sources: Sequence[str]) -> set[str]:
@@ -93,10 +110,13 @@ def running_sources(session: Session, sources: Sequence[str]) -> set[str]:
 
 
 def last_reconciled_at(session: Session, source: str) -> datetime | None:
-    """When a run of `source` last finished with a completed reconciliation."""
+    """When a run of `source` last finished with a completed reconciliation: the newest
+    such run, walking back from the newest run (a few steps when reconciliation is on
+    schedule)."""
     finished: datetime | None = session.scalar(
-        select(func.max(SyncRun.finished_at)).where(
-            SyncRun.source == source, SyncRun.reconciled.is_(True)
-        )
+        select(SyncRun.finished_at)
+        .where(SyncRun.source == source, SyncRun.reconciled.is_(True))
+        .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+        .limit(1)
     )
     return finished

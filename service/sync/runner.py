@@ -167,7 +167,7 @@ class SyncRunner:
                 raise SyncAlreadyRunning(source.name, current[-1].id if current else None)
             now = self._clock.now()  # after the claim: later than the last holder's finish
             for orphan in run_store.running(session, source.name):
-                run_store.interrupt(orphan, now)
+                run_store.interrupt(session, orphan, now)
             run = run_store.start(session, source.name, now, full=full, owner=self._owner)
         self._leases[run.id] = held
         return run.id
@@ -380,13 +380,13 @@ class SyncRunner:
             _record_progress(session, run)
             record = run_store.get(session, run_id)
             assert record is not None
-            record.status = status
-            record.finished_at = self._clock.now()
             record.items_removed = progress.removed
             record.error = message
             record.error_kind = error_kind
             record.retry_at = retry_at
             record.reconciled = reconciled
+            finished = self._clock.now()
+            run_store.finish(session, record, status, finished)
             log.log(  # the run's one log line (JSON: one object with these fields)
                 logging.INFO if status in ("success", "partial") else logging.WARNING,
                 "sync run %d of %s: %s (seen %d, changed %d, item errors %d, requests %d)",
@@ -402,7 +402,7 @@ class SyncRunner:
                     "source": record.source,
                     "run_id": run_id,
                     "status": status,
-                    "duration_s": (record.finished_at - record.started_at).total_seconds(),
+                    "duration_s": (finished - record.started_at).total_seconds(),
                     "items_seen": progress.items_seen,
                     "items_changed": progress.items_changed,
                     "item_errors": progress.item_errors,

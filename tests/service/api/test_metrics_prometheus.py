@@ -9,8 +9,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from connectors.item import ItemState
+from service.store import runs as run_store
 from service.store import sources as source_store
-from service.store.models import SyncRun
 from tests.conftest import NOW
 from tests.service.api.conftest import READ, bearer
 from tests.support.readside import Mirror, item
@@ -36,28 +36,22 @@ def value(samples, name: str, **labels: str) -> float:
     return found[0]
 
 
-def run(source: str, started, seconds: float, status: str, requests: dict[str, int]) -> SyncRun:
-    return SyncRun(
-        source=source,
-        started_at=started,
-        finished_at=started + timedelta(seconds=seconds),
-        status=status,
-        request_statuses=requests,
-    )
+def run(session, started, seconds: float | None, status: str, requests: dict[str, int]) -> None:
+    """A run of `demo` through the runs repository; finished unless `seconds` is None."""
+    record = run_store.start(session, "demo", started, full=False, owner="test")
+    record.request_statuses = requests
+    if seconds is not None:
+        run_store.finish(session, record, status, started + timedelta(seconds=seconds))
 
 
 @pytest.fixture
 def runs(sessions) -> None:
     with sessions.begin() as session:
         source_store.ensure(session, "demo", "scripted")
-        session.add_all(
-            [
-                run("demo", NOW - timedelta(hours=3), 0.5, "success", {"200": 3, "304": 1}),
-                run("demo", NOW - timedelta(hours=2), 40, "partial", {"200": 2}),
-                run("demo", NOW - timedelta(hours=1), 4000, "failed", {"502": 1, "200": 1}),
-                SyncRun(source="demo", started_at=NOW, status="running"),
-            ]
-        )
+        run(session, NOW - timedelta(hours=3), 0.5, "success", {"200": 3, "304": 1})
+        run(session, NOW - timedelta(hours=2), 40, "partial", {"200": 2})
+        run(session, NOW - timedelta(hours=1), 4000, "failed", {"502": 1, "200": 1})
+        run(session, NOW, None, "running", {})
 
 
 def test_item_gauges_have_all_five_states_with_zeros(client, mirror: Mirror):
