@@ -123,9 +123,7 @@ def summary(
         return _summary(session, chosen, scope.stale_after_days, window)
 
 
-def _summary(
-    session: Session, chosen: q.Selection, stale_after_days: int, window: Window
-) -> Summary:
+def _summary(session: Session, chosen: q.Counted, stale_after_days: int, window: Window) -> Summary:
     as_of = chosen.as_of
     if q.percentiles_in_database(session):
         figures = q.active_figures(session, chosen, stale_after_days, QUANTILES)
@@ -162,7 +160,7 @@ def _summary(
 
 
 def _active_ages(
-    session: Session, chosen: q.Selection, active: int
+    session: Session, chosen: q.Counted, active: int
 ) -> tuple[float | None, float | None, Oldest | None]:
     """p50 and p90 of the `active` items' ages at T, and the oldest of them, from the
     values at the ranks the quantiles need."""
@@ -183,7 +181,7 @@ def _oldest(session: Session, as_of: datetime, found: tuple[int, datetime] | Non
     return Oldest(item_id, q.item_key(session, item_id), definitions.age_days(created_at, as_of))
 
 
-def completion(session: Session, chosen: q.Selection, window: Window) -> Completion:
+def completion(session: Session, chosen: q.Counted, window: Window) -> Completion:
     """Completion, on-time rate and time to close over `[from, to)` at T."""
     cohort = q.cohort_counts(session, chosen, window.start, window.end)
     denominator = cohort.created - cohort.wont_do

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     FromClause,
     Integer,
     Select,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -138,24 +140,15 @@ def items_at(
     *,
     now: datetime,
     include_removed: bool = False,
-    changed: FromClause | None = None,
 ) -> ItemsAt:
-    """Items created by T (and tracked at T unless `include_removed`), valued at T.
-
-    For a past T, `changed` may hold `changed_values_at(sources, as_of)` already computed
-    (a table with its columns), so statements read the values of items with history after
-    T from it instead of looking them up in the history each time."""
+    """Items created by T (and tracked at T unless `include_removed`), valued at T."""
     in_scope = (Item.source.in_(list(sources)), Item.created_at <= as_of)
     if as_of >= now:
-        columns = _columns(
-            Item.state.expression, Item.owner.expression, _owner_count(), Item.due_date.expression
-        )
+        columns = _current_columns()
         tracked: tuple[ColumnElement[bool], ...] = (
             () if include_removed else (Item.removed_at.is_(None),)
         )
         return ItemsAt(columns, True, Item.__table__, (*in_scope, *tracked))
-    if changed is not None:
-        return _items_at_changed(changed, in_scope, include_removed)
     at = values_at(sources, as_of).subquery("at")
     owner_count = case(
         (at.c.owner.is_(None), 0), (at.c.owner == Item.owner, _owner_count()), else_=1
@@ -165,56 +158,53 @@ def items_at(
     return ItemsAt(columns, False, Item.__table__.join(at, at.c.item_id == Item.id), tracked)
 
 
-def values_at(
-    sources: Sequence[str], as_of: datetime, *, changed_only: bool = False
-) -> Select[Any]:
-    """`(item_id, state, owner, due_date, tracked)` at a past T of the items created by T
-    (only those with history after T when `changed_only`); `due_date` as history text
-    (YYYY-MM-DD), `tracked` as `"true"` or `"false"`."""
-    statement = select(
+def items_at_split(
+    sources: Sequence[str], as_of: datetime, changed: FromClause
+) -> tuple[ItemsAt, ItemsAt]:
+    """The tracked items at a past T as two disjoint parts: those whose history ends by T,
+    whose current columns are their values at T (so the index ranges of the present
+    answer them), and those in `changed` (`changed_values_at(sources, as_of)` computed
+    into a table with its columns), valued from it."""
+    in_scope = (Item.source.in_(list(sources)), Item.created_at <= as_of)
+    unchanged = ItemsAt(
+        _current_columns(),
+        True,
+        Item.__table__,
+        (*in_scope, Item.removed_at.is_(None), _unchanged_since(as_of)),
+    )
+    ch = changed.c
+    owner_count = case((ch.owner.is_(None), 0), (ch.owner == Item.owner, _owner_count()), else_=1)
+    columns = _columns(ch.state, ch.owner, owner_count, text_as_date(ch.due_date))
+    joined = Item.__table__.join(changed, ch.item_id == Item.id)
+    return unchanged, ItemsAt(columns, False, joined, (*in_scope, ch.tracked == "true"))
+
+
+def values_at(sources: Sequence[str], as_of: datetime) -> Select[Any]:
+    """`(item_id, state, owner, due_date, tracked)` at a past T of the items created by T;
+    `due_date` as history text (YYYY-MM-DD), `tracked` as `"true"` or `"false"`."""
+    return select(
         Item.id.label("item_id"),
         func.coalesce(_value_at("state", as_of, Item.state.expression), Item.state).label("state"),
         _value_at("owner", as_of, Item.owner.expression).label("owner"),
         _value_at("due_date", as_of, cast(Item.due_date, String)).label("due_date"),
         _value_at("tracked", as_of, _tracked_now()).label("tracked"),
     ).where(Item.source.in_(list(sources)), Item.created_at <= as_of)
-    if changed_only:
-        # The negation of `_unchanged_since`, spelled so both terms are index ranges.
-        statement = statement.where(or_(Item.history_until > as_of, Item.history_until.is_(None)))
-    return statement
 
 
-def _items_at_changed(
-    changed: FromClause,
-    in_scope: tuple[ColumnElement[bool], ...],
-    include_removed: bool,
-) -> ItemsAt:
-    """`items_at` a past T over `changed` (the values at T of the items with history after
-    T): every other item's values at T are its current ones."""
-    ch = changed.c
-    kept = ch.item_id.is_(None)
+def changed_values_at(sources: Sequence[str], as_of: datetime) -> CompoundSelect[Any]:
+    """`values_at` of only the items whose history goes on after T (or is empty), all
+    looked up in the history: the negation of `_unchanged_since` as two index ranges."""
 
-    def at_t(current: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
-        return case((kept, current), else_=value)
+    def changed(where: ColumnElement[bool]) -> Select[Any]:
+        return select(
+            Item.id.label("item_id"),
+            func.coalesce(_latest("state", as_of), Item.state).label("state"),
+            _latest("owner", as_of).label("owner"),
+            _latest("due_date", as_of).label("due_date"),
+            _latest("tracked", as_of).label("tracked"),
+        ).where(where, Item.created_at <= as_of, Item.source.in_(list(sources)))
 
-    owner = at_t(Item.owner.expression, ch.owner)
-    owner_count = case(
-        (kept, _owner_count()),
-        (ch.owner.is_(None), 0),
-        (ch.owner == Item.owner, _owner_count()),
-        else_=1,
-    )
-    columns = _columns(
-        at_t(Item.state.expression, ch.state),
-        owner,
-        owner_count,
-        at_t(Item.due_date.expression, text_as_date(ch.due_date)),
-    )
-    tracked: tuple[ColumnElement[bool], ...] = ()
-    if not include_removed:
-        tracked = (or_(and_(kept, Item.removed_at.is_(None)), ch.tracked == "true"),)
-    joined = Item.__table__.outerjoin(changed, ch.item_id == Item.id)
-    return ItemsAt(columns, False, joined, (*in_scope, *tracked))
+    return union_all(changed(Item.history_until > as_of), changed(Item.history_until.is_(None)))
 
 
 def list_items(
@@ -302,6 +292,13 @@ def _columns(
     )
 
 
+def _current_columns() -> ItemColumns:
+    """The values at T of an item whose history has nothing after T: its current ones."""
+    return _columns(
+        Item.state.expression, Item.owner.expression, _owner_count(), Item.due_date.expression
+    )
+
+
 def _owner_count() -> ColumnElement[int]:
     return func.json_array_length(Item.owners, type_=Integer)
 
@@ -311,7 +308,12 @@ def _value_at(
 ) -> ColumnElement[Any]:
     """The item's value of `history_field` at T: the latest entry at or before T, which is
     the `current` value, read without a lookup, when the history has nothing after T."""
-    latest = (
+    return case((_unchanged_since(as_of), current), else_=_latest(history_field, as_of))
+
+
+def _latest(history_field: str, as_of: datetime) -> ColumnElement[Any]:
+    """The item's latest entry of `history_field` at or before T (NULL if none)."""
+    return (
         select(HistoryEntry.after)
         .where(
             HistoryEntry.item_id == Item.id,
@@ -322,7 +324,6 @@ def _value_at(
         .limit(1)
         .scalar_subquery()
     )
-    return case((_unchanged_since(as_of), current), else_=latest)
 
 
 def _unchanged_since(as_of: datetime) -> ColumnElement[bool]:

@@ -3,12 +3,13 @@ incident and owner rollups, and per-source figures for the Prometheus scrape.
 
 Every query starts from `item_queries.items_at`, so `as_of`, history and the filters mean
 exactly what they mean in the items list. Aggregation happens in the database; Python only
-receives counts and the few rows a percentile needs.
+receives counts and the few rows a percentile needs. The counted items come as disjoint
+parts (`Counted`): each statement reads every part's rows and aggregates them together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     Select,
     String,
+    Subquery,
     Table,
     and_,
     case,
@@ -31,12 +33,14 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
 from service.metrics.definitions import (
     ACTIVE_STATES,
     ALL_STATES,
+    ItemColumns,
     active_sql,
     overdue_sql,
     stale_sql,
@@ -50,9 +54,10 @@ from service.metrics.sqlfuncs import days_between
 from service.store.item_queries import (
     ItemsAt,
     ItemScope,
+    changed_values_at,
     filter_conditions,
     items_at,
-    values_at,
+    items_at_split,
 )
 from service.store.models import IncidentRollup, Item, ItemOwner
 from service.store.types import UTCDateTime
@@ -89,28 +94,58 @@ def selection(
     return Selection(at, tuple(conditions), as_of)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """The counted items at T under the filters, as disjoint parts: one at now; at a past T
+    the items unchanged since T (answered from the index ranges of the present) and those
+    changed after it (see `selected`)."""
+
+    parts: tuple[Selection, ...]
+    as_of: datetime
+
+    def rows(self, row: Callable[[Selection], Select[Any]]) -> Subquery:
+        """The rows `row` selects from each part (same labelled columns), as one subquery
+        for a statement to aggregate."""
+        statements = [row(part) for part in self.parts]
+        if len(statements) == 1:
+            return statements[0].subquery("counted")
+        return union_all(*statements).subquery("counted")
+
+
 @contextmanager
 def selected(
     session: Session, scope: ItemScope, filters: MetricFilters, as_of: datetime, *, now: datetime
-) -> Iterator[Selection]:
-    """`selection`, with the values at a past T of the items whose history goes on after T
-    computed once into a temporary table for the statements of one request, instead of
-    looked up in the history by every statement; the table is dropped on a normal exit."""
+) -> Iterator[Counted]:
+    """The counted items that pass `filters` at T. At a past T, the values at T of the
+    items whose history goes on after T are computed once into a temporary table for the
+    statements of one request, and every other item is read as it stands now; the table is
+    dropped on a normal exit."""
     if as_of >= now:
-        yield selection(scope, filters, as_of, now=now)
+        yield Counted((selection(scope, filters, as_of, now=now),), as_of)
         return
     sources = list(scope.sources)
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # For this request's transaction: these statements' estimated costs pass
+        # `jit_above_cost` while they run in well under a second, so compiling them (about
+        # 0.2 s) costs more than it saves; and the changed items, a few percent of the
+        # table, are joined to their rows by primary key, which the default
+        # `random_page_cost` (set for spinning disks) prices above reading the whole table.
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL random_page_cost = 1.1"))
     table = _changed_table()
     table.drop(connection, checkfirst=True)  # left by a request that failed (SQLite)
     table.create(connection)
-    values = values_at(sources, as_of, changed_only=True)
+    values = changed_values_at(sources, as_of)
     session.execute(insert(table).from_select(CHANGED_COLUMNS, values))
     if connection.dialect.name == "postgresql":
         session.execute(text(f"ANALYZE {table.name}"))
-    at = items_at(sources, as_of, now=now, changed=table)
-    conditions = filter_conditions(at, filters.item_query(as_of), scope)
-    yield Selection(at, tuple(conditions), as_of)
+    query = filters.item_query(as_of)
+    parts = tuple(
+        Selection(at, tuple(filter_conditions(at, query, scope)), as_of)
+        for at in items_at_split(sources, as_of, table)
+    )
+    yield Counted(parts, as_of)
     # Not after an error: PostgreSQL's rollback drops the table, and a failed
     # transaction would refuse the DROP and hide the error.
     table.drop(connection)
@@ -120,7 +155,7 @@ CHANGED_COLUMNS = ("item_id", "state", "owner", "due_date", "tracked")
 
 
 def _changed_table() -> Table:
-    """The temporary table `selected` fills from `item_queries.values_at`."""
+    """The temporary table `selected` fills from `item_queries.changed_values_at`."""
     return Table(
         "ft_changed_at",
         MetaData(),
@@ -134,48 +169,84 @@ def _changed_table() -> Table:
 
 
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return total(flag(condition))
 
 
-def active_counts(session: Session, chosen: Selection, stale_after_days: int) -> dict[str, int]:
+def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 on a row where `condition` holds, else 0: a row's share of a count."""
+    return case((condition, 1), else_=0)
+
+
+def total(column: ColumnElement[Any]) -> ColumnElement[int]:
+    """The sum of a column of `flag`s: the count (0 over no rows)."""
+    return func.coalesce(func.sum(column), 0)
+
+
+def _active_conditions(
+    c: ItemColumns, as_of: datetime, stale_after_days: int
+) -> dict[str, ColumnElement[bool]]:
+    """What `active_counts` counts among the active items, by name."""
+    found: dict[str, ColumnElement[bool]] = {state: c.state == state for state in ACTIVE_STATES}
+    found["overdue"] = overdue_sql(c, as_of)
+    found["stale"] = stale_sql(c, as_of, stale_after_days)
+    found["unowned"] = unowned_sql(c)
+    found["undated"] = undated_sql(c)
+    for kind in TYPES:
+        found[kind] = c.type == kind
+    found["none"] = c.type.is_(None)
+    for days in BUCKET_EDGES:
+        found[f"under_{days}"] = c.created_at > as_of - timedelta(days=days)
+    return found
+
+
+def _active_rows(chosen: Counted, stale_after_days: int) -> Subquery:
+    """Per active item: `created_at` and a `flag` for each of `_active_conditions`."""
+
+    def row(part: Selection) -> Select[Any]:
+        c = part.at.columns
+        flags = _active_conditions(c, chosen.as_of, stale_after_days)
+        return part.select(
+            c.created_at.label("created_at"), *(flag(v).label(k) for k, v in flags.items())
+        ).where(active_sql(c))
+
+    return chosen.rows(row)
+
+
+def _count_columns(rows: Subquery) -> dict[str, ColumnElement[int]]:
+    """`active` and the totals of the flags of `_active_rows`."""
+    flags = [column for column in rows.c if column.name != "created_at"]
+    return {"active": func.count(), **{column.name: total(column) for column in flags}}
+
+
+def active_counts(
+    session: Session, chosen: Counted | Selection, stale_after_days: int
+) -> dict[str, int]:
     """Counts over the active items: per state, overdue, stale, unowned, undated, per type
-    (`none` for untyped) and per age bucket."""
-    columns = _active_count_columns(chosen, stale_after_days)
-    statement = chosen.select(*(v.label(k) for k, v in columns.items()))
-    row = session.execute(statement.where(active_sql(chosen.at.columns))).one()
+    (`none` for untyped) and per age bucket (of `selection`'s one part, or `selected`'s)."""
+    if isinstance(chosen, Selection):
+        chosen = Counted((chosen,), chosen.as_of)
+    columns = _count_columns(_active_rows(chosen, stale_after_days))
+    row = session.execute(select(*columns.values())).one()
     return {name: int(value) for name, value in zip(columns, row, strict=True)}
 
 
-def _active_count_columns(
-    chosen: Selection, stale_after_days: int
-) -> dict[str, ColumnElement[int]]:
-    c, as_of = chosen.at.columns, chosen.as_of
-    columns: dict[str, ColumnElement[int]] = {"active": func.count()}
-    for state in ACTIVE_STATES:
-        columns[state] = count_where(c.state == state)
-    columns["overdue"] = count_where(overdue_sql(c, as_of))
-    columns["stale"] = count_where(stale_sql(c, as_of, stale_after_days))
-    columns["unowned"] = count_where(unowned_sql(c))
-    columns["undated"] = count_where(undated_sql(c))
-    for kind in TYPES:
-        columns[kind] = count_where(c.type == kind)
-    columns["none"] = count_where(c.type.is_(None))
-    for days in BUCKET_EDGES:
-        columns[f"under_{days}"] = count_where(c.created_at > as_of - timedelta(days=days))
-    return columns
-
-
 def active_by_age(
-    session: Session, chosen: Selection, ranks: Collection[int]
+    session: Session, chosen: Counted, ranks: Collection[int]
 ) -> dict[int, tuple[datetime, int]]:
     """(created_at, id) of the active items at these ascending-age ranks, from one sort
     over index columns: rank 0 is the youngest, the last rank the oldest (ties to the
     lowest id)."""
-    c = chosen.at.columns
-    order = (c.created_at.desc(), Item.id.desc())
-    statement = chosen.select(c.created_at, Item.id).where(active_sql(c))
-    rows = _at_ranks(session, statement, order, ranks)
-    return {rank: (row[0], row[1]) for rank, row in rows.items()}
+
+    def row(part: Selection) -> Select[Any]:
+        c = part.at.columns
+        return part.select(c.created_at.label("created_at"), Item.id.label("id")).where(
+            active_sql(c)
+        )
+
+    rows = chosen.rows(row)
+    order = (rows.c.created_at.desc(), rows.c.id.desc())
+    found = _at_ranks(session, select(rows.c.created_at, rows.c.id), order, ranks)
+    return {rank: (row[0], row[1]) for rank, row in found.items()}
 
 
 def percentiles_in_database(session: Session) -> bool:
@@ -196,43 +267,63 @@ class ActiveFigures:
 
 
 def active_figures(
-    session: Session, chosen: Selection, stale_after_days: int, quantiles: Sequence[float]
+    session: Session, chosen: Counted, stale_after_days: int, quantiles: Sequence[float]
 ) -> ActiveFigures:
     """`ActiveFigures` from one pass over the active items, the ages by `percentile_cont`
     (see `percentiles_in_database`), then the oldest one's id from an index lookup."""
-    c, as_of = chosen.at.columns, chosen.as_of
-    columns = _active_count_columns(chosen, stale_after_days)
-    age = days_between(literal(as_of, UTCDateTime()), c.created_at)
-    statement = chosen.select(
-        func.min(c.created_at),
+    rows = _active_rows(chosen, stale_after_days)
+    columns = _count_columns(rows)
+    age = days_between(literal(chosen.as_of, UTCDateTime()), rows.c.created_at)
+    statement = select(
+        func.min(rows.c.created_at),
         *(func.percentile_cont(q).within_group(age) for q in quantiles),
         *columns.values(),
-    ).where(active_sql(c))
+    )
     first, *values = session.execute(statement).one()
     ages, counted = values[: len(quantiles)], values[len(quantiles) :]
     counts = {name: int(value) for name, value in zip(columns, counted, strict=True)}
     if first is None:
         return ActiveFigures(counts, [None for _ in quantiles], None)
-    oldest = session.execute(
-        chosen.select(func.min(Item.id)).where(active_sql(c), c.created_at == first)
-    ).scalar_one()
+
+    def oldest_row(part: Selection) -> Select[Any]:
+        c = part.at.columns
+        return part.select(Item.id.label("id")).where(active_sql(c), c.created_at == first)
+
+    oldest = session.execute(select(func.min(chosen.rows(oldest_row).c.id))).scalar_one()
     return ActiveFigures(counts, [float(value) for value in ages], (int(oldest), first))
+
+
+def _closed_rows(chosen: Counted, start: datetime, end: datetime) -> Subquery:
+    """(id, created_at, resolved_at) of done items resolved in `[start, end)`."""
+
+    def row(part: Selection) -> Select[Any]:
+        c = part.at.columns
+        return part.select(
+            Item.id.label("id"),
+            c.created_at.label("created_at"),
+            Item.resolved_at.label("resolved_at"),
+        ).where(
+            c.state == "done",
+            Item.resolved_at.is_not(None),
+            Item.resolved_at >= start,
+            Item.resolved_at < end,
+        )
+
+    return chosen.rows(row)
 
 
 def close_time_percentiles(
     session: Session,
-    chosen: Selection,
+    chosen: Counted,
     start: datetime,
     end: datetime,
     quantiles: Sequence[float],
 ) -> list[float | None]:
     """The quantiles of time to close in days of done items resolved in `[start, end)`
     (`percentile_cont`, see `percentiles_in_database`); None over none."""
-    c = chosen.at.columns
-    duration = days_between(Item.resolved_at, c.created_at)
-    statement = _closed_in(chosen, start, end).add_columns(
-        *(func.percentile_cont(q).within_group(duration) for q in quantiles)
-    )
+    rows = _closed_rows(chosen, start, end)
+    duration = days_between(rows.c.resolved_at, rows.c.created_at)
+    statement = select(*(func.percentile_cont(q).within_group(duration) for q in quantiles))
     row = session.execute(statement).one()
     return [None if value is None else float(value) for value in row]
 
@@ -270,62 +361,59 @@ class CohortCounts:
 
 
 def cohort_counts(
-    session: Session, chosen: Selection, start: datetime, end: datetime
+    session: Session, chosen: Counted, start: datetime, end: datetime
 ) -> CohortCounts:
     """The completion cohort: counted items with `created_at` in `[start, end)`."""
-    c = chosen.at.columns
-    row = session.execute(
-        chosen.select(
-            func.count(),
-            count_where(c.state == "done"),
-            count_where(c.state == "wont_do"),
-            count_where(active_sql(c)),
+
+    def row(part: Selection) -> Select[Any]:
+        c = part.at.columns
+        return part.select(
+            flag(c.state == "done").label("done"),
+            flag(c.state == "wont_do").label("wont_do"),
+            flag(active_sql(c)).label("active"),
         ).where(c.created_at >= start, c.created_at < end)
-    ).one()
-    return CohortCounts(*(int(value) for value in row))
+
+    rows = chosen.rows(row)
+    statement = select(
+        func.count(), total(rows.c.done), total(rows.c.wont_do), total(rows.c.active)
+    )
+    return CohortCounts(*(int(value) for value in session.execute(statement).one()))
 
 
 def on_time_counts(
-    session: Session, chosen: Selection, first_day: date, after_last_day: date
+    session: Session, chosen: Counted, first_day: date, after_last_day: date
 ) -> tuple[int, int]:
     """(items due in `[first_day, after_last_day)`, of which done by their due date)."""
-    c = chosen.at.columns
-    resolved_day = func.date(Item.resolved_at, type_=Date)
-    on_time = and_(c.state == "done", Item.resolved_at.is_not(None), resolved_day <= c.due_date)
-    row = session.execute(
-        chosen.select(func.count(), count_where(on_time)).where(
+
+    def row(part: Selection) -> Select[Any]:
+        c = part.at.columns
+        resolved_day = func.date(Item.resolved_at, type_=Date)
+        on_time = and_(c.state == "done", Item.resolved_at.is_not(None), resolved_day <= c.due_date)
+        return part.select(flag(on_time).label("on_time")).where(
             c.due_date.is_not(None), c.due_date >= first_day, c.due_date < after_last_day
         )
-    ).one()
-    return int(row[0]), int(row[1])
+
+    rows = chosen.rows(row)
+    due, on_time = session.execute(select(func.count(), total(rows.c.on_time))).one()
+    return int(due), int(on_time)
 
 
-def _closed_in(chosen: Selection, start: datetime, end: datetime) -> Select[Any]:
-    c = chosen.at.columns
-    return chosen.select().where(
-        c.state == "done",
-        Item.resolved_at.is_not(None),
-        Item.resolved_at >= start,
-        Item.resolved_at < end,
-    )
-
-
-def closed_count(session: Session, chosen: Selection, start: datetime, end: datetime) -> int:
+def closed_count(session: Session, chosen: Counted, start: datetime, end: datetime) -> int:
     """Done items resolved in `[start, end)`."""
-    statement = _closed_in(chosen, start, end).add_columns(func.count())
-    return int(session.execute(statement).scalar_one())
+    rows = _closed_rows(chosen, start, end)
+    return int(session.execute(select(func.count()).select_from(rows)).scalar_one())
 
 
 def close_times_at_ranks(
-    session: Session, chosen: Selection, start: datetime, end: datetime, ranks: Collection[int]
+    session: Session, chosen: Counted, start: datetime, end: datetime, ranks: Collection[int]
 ) -> dict[int, tuple[datetime, datetime]]:
     """(created_at, resolved_at) of done items resolved in the window, at these
     time-to-close ranks (0 is the quickest), from one sort."""
-    c = chosen.at.columns
-    duration = days_between(Item.resolved_at, c.created_at)
-    statement = _closed_in(chosen, start, end).add_columns(c.created_at, Item.resolved_at)
-    rows = _at_ranks(session, statement, (duration, Item.id.expression), ranks)
-    return {rank: (row[0], row[1]) for rank, row in rows.items()}
+    rows = _closed_rows(chosen, start, end)
+    duration = days_between(rows.c.resolved_at, rows.c.created_at)
+    statement = select(rows.c.created_at, rows.c.resolved_at)
+    found = _at_ranks(session, statement, (duration, rows.c.id), ranks)
+    return {rank: (row[0], row[1]) for rank, row in found.items()}
 
 
 @dataclass(frozen=True)
@@ -357,28 +445,36 @@ class IncidentSlice:
 
 def incident_rows(
     session: Session,
-    chosen: Selection,
+    chosen: Counted,
     cut: IncidentSlice = IncidentSlice(),
 ) -> list[IncidentRow]:
     """Counted items with an incident ref, grouped by ref; `active` descending, then ref;
     the slice `cut` of them."""
-    c = chosen.at.columns
-    active = count_where(active_sql(c))
-    closed = count_where(c.state.in_(("done", "wont_do")))
-    statement = (
-        chosen.select(
-            c.incident,
-            func.count(),
-            active,
-            count_where(c.state == "done"),
-            count_where(c.state == "wont_do"),
-            func.min(case((active_sql(c), c.created_at), else_=None), type_=UTCDateTime()),
-            *(count_where(and_(c.type == kind, c.state != "wont_do")) for kind in TYPES),
-        )
-        .where(c.incident.is_not(None))
-        .group_by(c.incident)
-    )
-    statement = _incident_page(statement, c.incident, active, closed, cut)
+
+    def row(part: Selection) -> Select[Any]:
+        c = part.at.columns
+        return part.select(
+            c.incident.label("incident"),
+            flag(active_sql(c)).label("active"),
+            flag(c.state == "done").label("done"),
+            flag(c.state == "wont_do").label("wont_do"),
+            case((active_sql(c), c.created_at), else_=None).label("active_created_at"),
+            *(flag(and_(c.type == kind, c.state != "wont_do")).label(kind) for kind in TYPES),
+        ).where(c.incident.is_not(None))
+
+    rows = chosen.rows(row)
+    active = total(rows.c.active)
+    statement = select(
+        rows.c.incident,
+        func.count(),
+        active,
+        total(rows.c.done),
+        total(rows.c.wont_do),
+        func.min(rows.c.active_created_at, type_=UTCDateTime()),
+        *(total(rows.c[kind]) for kind in TYPES),
+    ).group_by(rows.c.incident)
+    closed = total(rows.c.done + rows.c.wont_do)
+    statement = _incident_page(statement, rows.c.incident, active, closed, cut)
     return [_incident_row(row) for row in session.execute(statement)]
 
 
@@ -484,40 +580,54 @@ class OwnerRow:
 
 
 def owner_rows(
-    session: Session, chosen: Selection, stale_after_days: int, people: People, owner: str | None
+    session: Session, chosen: Counted, stale_after_days: int, people: People, owner: str | None
 ) -> list[OwnerRow]:
     """Owners of active items (joined by the people map), `active` descending, then owner.
 
     `owner` keeps only the rows of that person (a name, key or alias, case-insensitively).
     Owners at a past T follow `items_at`: the current owners while the first is unchanged.
     """
-    at, as_of = chosen.at, chosen.as_of
-    c = at.columns
-    held = at.from_clause.outerjoin(
-        ItemOwner, and_(ItemOwner.item_id == Item.id, c.owner == Item.owner)
-    )
-    name = func.coalesce(ItemOwner.owner, c.owner)
-    shown = _displayed(name, people)
+    as_of = chosen.as_of
 
-    def distinct_items(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.count(func.distinct(case((condition, Item.id), else_=None)))
+    def row(part: Selection) -> Select[Any]:
+        at = part.at
+        c = at.columns
+        held = at.from_clause.outerjoin(
+            ItemOwner, and_(ItemOwner.item_id == Item.id, c.owner == Item.owner)
+        )
+        name = func.coalesce(ItemOwner.owner, c.owner)
+        statement = (
+            select(
+                _displayed(name, people).label("owner"),
+                Item.id.label("id"),
+                flag(overdue_sql(c, as_of)).label("overdue"),
+                flag(stale_sql(c, as_of, stale_after_days)).label("stale"),
+                c.created_at.label("created_at"),
+            )
+            .select_from(held)
+            .where(*at.where, *part.conditions, active_sql(c), name.is_not(None))
+        )
+        if owner is not None:
+            statement = statement.where(func.lower(name).in_(people.names_for(owner)))
+        return statement
 
-    active = func.count(func.distinct(Item.id))
+    rows = chosen.rows(row)
+
+    def distinct_items(flagged: ColumnElement[int]) -> ColumnElement[int]:
+        return func.count(func.distinct(case((flagged == 1, rows.c.id), else_=None)))
+
+    active = func.count(func.distinct(rows.c.id))
     statement = (
         select(
-            shown,
+            rows.c.owner,
             active,
-            distinct_items(overdue_sql(c, as_of)),
-            distinct_items(stale_sql(c, as_of, stale_after_days)),
-            func.min(c.created_at),
+            distinct_items(rows.c.overdue),
+            distinct_items(rows.c.stale),
+            func.min(rows.c.created_at),
         )
-        .select_from(held)
-        .where(*at.where, *chosen.conditions, active_sql(c), name.is_not(None))
-        .group_by(shown)
-        .order_by(active.desc(), shown)
+        .group_by(rows.c.owner)
+        .order_by(active.desc(), rows.c.owner)
     )
-    if owner is not None:
-        statement = statement.where(func.lower(name).in_(people.names_for(owner)))
     return [
         OwnerRow(row[0], int(row[1]), int(row[2]), int(row[3]), row[4])
         for row in session.execute(statement)

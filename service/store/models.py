@@ -55,7 +55,9 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_items_source_external_id"),
-        # Covering indexes for the metrics (migration 0002).
+        # Covering indexes for the metrics (migration 0002), with `history_until` last
+        # (0008) so items unchanged since a past T are read from the same ranges; `id`
+        # joins the tracked items by state to their owners.
         Index(
             "ix_items_tracked_cover",
             "source",
@@ -66,8 +68,12 @@ class Item(Base):
             "updated_at",
             "type",
             "owner",
+            "history_until",
+            "id",
         ),
-        Index("ix_items_created_cover", "source", "removed_at", "created_at", "state"),
+        Index(
+            "ix_items_created_cover", "source", "removed_at", "created_at", "state", "history_until"
+        ),
         Index(
             "ix_items_due_cover",
             "source",
@@ -76,9 +82,16 @@ class Item(Base):
             "created_at",
             "state",
             "resolved_at",
+            "history_until",
         ),
         Index(
-            "ix_items_resolved_cover", "source", "removed_at", "state", "resolved_at", "created_at"
+            "ix_items_resolved_cover",
+            "source",
+            "removed_at",
+            "state",
+            "resolved_at",
+            "created_at",
+            "history_until",
         ),
         Index(
             "ix_items_incident_cover",
@@ -88,9 +101,10 @@ class Item(Base):
             "state",
             "type",
             "created_at",
+            "history_until",
         ),
-        # Items with history after a past T (migration 0006).
-        Index("ix_items_history_until", "history_until"),
+        # Items with history after a past T (migration 0006, covering since 0008).
+        Index("ix_items_history_until", "history_until", "created_at", "source", "id", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -162,7 +176,8 @@ class HistoryEntry(Base):
 
     __tablename__ = "item_history"
     __table_args__ = (
-        Index("ix_item_history_item_field_at", "item_id", "field", "at"),
+        # Covering since migration 0008: an item's values at T from one index page.
+        Index("ix_item_history_item_field_at", "item_id", "field", "at", "id", "to_value"),
         Index("ix_item_history_field_item_at", "field", "item_id", "at", "id", "to_value"),
         Index("ix_item_history_field_value_at", "field", "to_value", "at", "item_id", "from_value"),
     )

@@ -22,33 +22,31 @@ from sqlalchemy.orm import Session
 
 from service.metrics.params import MetricFilters
 from service.store.item_queries import ItemScope, fixed_conditions
-from service.store.metric_queries import Selection
+from service.store.metric_queries import Counted, Selection
 from service.store.models import ActiveStretch, Closing, HistoryEntry, Item
 
 Range = tuple[datetime, datetime]
 """A span of time; each query below says which of its ends it includes."""
 
 
-def created_counts(session: Session, chosen: Selection, ranges: Sequence[Range]) -> list[int]:
+def created_counts(session: Session, chosen: Counted, ranges: Sequence[Range]) -> list[int]:
     """Counted items created in each `[low, high)`."""
-    c = chosen.at.columns
-    return _counts(
-        session,
-        ranges,
-        lambda low, high: chosen.select(
-            func.count(), first=(c.created_at >= low, c.created_at < high)
-        ),
-    )
+
+    def count(part: Selection, low: datetime, high: datetime) -> Select[Any]:
+        c = part.at.columns
+        return part.select(func.count(), first=(c.created_at >= low, c.created_at < high))
+
+    return _counts(session, ranges, _over_parts(chosen, count))
 
 
 def closed_counts(
-    session: Session, chosen: Selection, state: str, ranges: Sequence[Range]
+    session: Session, chosen: Counted, state: str, ranges: Sequence[Range]
 ) -> list[int]:
     """History transitions of counted items into `state` in each `[low, high)`."""
 
-    def count(low: datetime, high: datetime) -> Select[Any]:
+    def count(part: Selection, low: datetime, high: datetime) -> Select[Any]:
         return (
-            chosen.select(func.count())
+            part.select(func.count())
             .join(HistoryEntry, HistoryEntry.item_id == Item.id)
             .where(
                 HistoryEntry.field == "state",
@@ -59,7 +57,21 @@ def closed_counts(
             )
         )
 
-    return _counts(session, ranges, count)
+    return _counts(session, ranges, _over_parts(chosen, count))
+
+
+def _over_parts(
+    chosen: Counted, count: Callable[[Selection, datetime, datetime], Select[Any]]
+) -> Callable[[datetime, datetime], Select[Any]]:
+    """`count` over every part of `chosen`, summed: one index range per part and range."""
+
+    def summed(low: datetime, high: datetime) -> Select[Any]:
+        if len(chosen.parts) == 1:
+            return count(chosen.parts[0], low, high)
+        counts = [count(part, low, high).scalar_subquery() for part in chosen.parts]
+        return select(sum(counts[1:], counts[0]))
+
+    return summed
 
 
 def closing_counts(
