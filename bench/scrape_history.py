@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fastapi.testclient import TestClient
+from metrics import timed  # bench/metrics.py, beside this script
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
@@ -81,16 +80,6 @@ def load(engine: Engine, runs: int) -> None:
         run_metrics.rebuild_counters(session)
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
-
-
-def timed(call: Callable[[], object], repeats: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
 
 
 def settings() -> Settings:

@@ -67,7 +67,15 @@ def database_url(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
 ) -> Iterator[str]:
     """The URL of an empty, migrated database private to this test."""
-    if request.param == "sqlite":
+    yield from private_database(request.param, request, sqlite_template, tmp_path)
+
+
+def private_database(
+    kind: str, request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> Iterator[str]:
+    """For a fixture: the URL of an empty, migrated database of `kind` (`sqlite` or
+    `postgresql`) private to the requesting test, emptied again afterwards."""
+    if kind == "sqlite":
         path = tmp_path / "followthrough.db"
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
 from connectors import bounded
 from connectors.github import client as github_client
@@ -34,7 +32,7 @@ from connectors.testing.faults import huge_json
 from service.api.routes.sources import source_status
 from service.clock import ManualClock
 from service.sync.runner import SyncRunner
-from tests.conftest import truncate_all
+from tests.conftest import private_database
 from tests.connectors.trackers import TRACKERS, Tracker
 from tests.service.sync import mirror
 
@@ -288,15 +286,7 @@ def database_url(
     db: str, request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
 ) -> Iterator[str]:
     """The database a case names: the full matrix on SQLite, a rotation on PostgreSQL."""
-    if db == "sqlite":
-        path = tmp_path / "followthrough.db"
-        shutil.copy(sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    engine: Engine = request.getfixturevalue("postgres_engine")
-    truncate_all(engine)
-    yield engine.url.render_as_string(hide_password=False)
-    truncate_all(engine)
+    yield from private_database(db, request, sqlite_template, tmp_path)
 
 
 @pytest.fixture
