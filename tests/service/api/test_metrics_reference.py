@@ -113,6 +113,20 @@ def build(sessions, plans) -> None:
                     mirrors[source].put(value, at=sync)  # type: ignore[arg-type]
 
 
+def incident_pages(client, query: dict[str, str], all_closed: str | None) -> list[object]:
+    """Every incident row, one per page, following `next_cursor`."""
+    if all_closed is not None:
+        query = {**query, "all_closed": all_closed}
+    found: list[object] = []
+    page = client.get("/api/v1/incidents", params={**query, "limit": "1"}).json()
+    while True:
+        found += page["incidents"]
+        if page["next_cursor"] is None:
+            return found
+        cursor = {**query, "cursor": page["next_cursor"]}
+        page = client.get("/api/v1/incidents", params=cursor).json()
+
+
 def params(f: ref.Filters, *names: str) -> dict[str, str]:
     values = {"source": f.source, "owner": f.owner, "incident": f.incident, "type": f.type}
     return {k: v for k, v in values.items() if v is not None and k in names}
@@ -166,6 +180,15 @@ def test_every_endpoint_equals_the_reference(make_client, sessions, as_of, f, da
     got = client.get("/api/v1/incidents", params={**params(f, "source"), "as_of": stamp})
     expected_incidents = ref.incidents(items, as_of, SOURCES, ref.Filters(source=f.source))
     assert close(got.json()["incidents"], expected_incidents), (got.json(), expected_incidents)
+    chosen = ref.Filters(source=f.source, incident=f.incident)
+    closed = data.draw(st.sampled_from([None, "true", "false"]), label="all_closed")
+    pages = incident_pages(client, {**params(f, "source", "incident"), "as_of": stamp}, closed)
+    expected_incidents = [
+        i
+        for i in ref.incidents(items, as_of, SOURCES, chosen)
+        if closed is None or i["all_closed"] == (closed == "true")
+    ]
+    assert close(pages, expected_incidents), (pages, expected_incidents)
 
     got = client.get(
         "/api/v1/owners", params={**params(f, "source", "owner", "type"), "as_of": stamp}
