@@ -8,7 +8,7 @@ the lists are item views (`service.metrics.items`) filtered by their own `overdu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +29,12 @@ DEFAULT_PERIOD = timedelta(days=14)
 PAGE = 500
 NOT_HYGIENE = frozenset({FlagCode.STALE})
 """Flags the packet lists elsewhere rather than under hygiene (stale has its own list)."""
+INCIDENT_BUCKETS: dict[str, Callable[[IncidentRollup], bool]] = {
+    "all_closed": lambda incident: incident.all_closed,
+    "none_closed": lambda incident: incident.none_closed,
+    "missing_detection": lambda incident: "detection" in incident.missing_types,
+}
+"""The packet's incident lists, each by the rule that puts an incident in it."""
 
 
 @dataclass(frozen=True)
@@ -129,9 +135,11 @@ def packet(
         blocked=[v for v in active if v.state == "blocked"],
         stale=sorted((v for v in active if v.stale), key=lambda v: (v.updated_at, v.id)),
         hygiene=hygiene,
-        incidents_all_closed=[i for i in incidents if i.all_closed],
-        incidents_none_closed=[i for i in incidents if i.none_closed],
-        incidents_missing_detection=[i for i in incidents if "detection" in i.missing_types],
+        incidents_all_closed=[i for i in incidents if INCIDENT_BUCKETS["all_closed"](i)],
+        incidents_none_closed=[i for i in incidents if INCIDENT_BUCKETS["none_closed"](i)],
+        incidents_missing_detection=[
+            i for i in incidents if INCIDENT_BUCKETS["missing_detection"](i)
+        ],
         themes=found_themes,
         changes=found_changes,
     )

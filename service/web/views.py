@@ -24,7 +24,7 @@ from service.metrics.query import BadParameter, build_item_query, parse_choice
 from service.metrics.rollups import IncidentRollup, OwnerRollup
 from service.metrics.summary import AGE_BUCKETS, Summary, summary
 from service.metrics.trends import TrendPeriod, trends
-from service.review.packet import Packet, packet, parse_since
+from service.review.packet import INCIDENT_BUCKETS, Packet, packet, parse_since
 from service.web.charts import Chart, RowChart, Series, bar_chart, line_chart, row_chart
 from service.web.params import PageFilters, form_values
 
@@ -86,7 +86,7 @@ class IncidentsPage:
     counts: IncidentCounts
 
 
-INCIDENT_STATUSES = ("all", "all_closed", "none_closed", "missing_detection")
+INCIDENT_STATUSES = ("all", *INCIDENT_BUCKETS)
 ITEM_OPTIONS = ("state", "sort", "overdue", "stale", "flag", "key", "cursor")
 
 
@@ -164,7 +164,7 @@ def incidents_page(
     found = rollups.incidents(
         session, services.scope, filters.metric, filters.as_of, now=services.clock.now()
     )
-    chosen = [i for i in found if status == "all" or _in_bucket(i, status)]
+    chosen = [i for i in found if status == "all" or INCIDENT_BUCKETS[status](i)]
     return IncidentsPage(status, chosen, incident_counts(found))
 
 
@@ -188,9 +188,9 @@ def incident_counts(incidents: list[IncidentRollup]) -> IncidentCounts:
     """The review buckets' sizes (the packet's incident lists, counted)."""
     return IncidentCounts(
         total=len(incidents),
-        all_closed=sum(_in_bucket(i, "all_closed") for i in incidents),
-        none_closed=sum(_in_bucket(i, "none_closed") for i in incidents),
-        missing_detection=sum(_in_bucket(i, "missing_detection") for i in incidents),
+        all_closed=sum(INCIDENT_BUCKETS["all_closed"](i) for i in incidents),
+        none_closed=sum(INCIDENT_BUCKETS["none_closed"](i) for i in incidents),
+        missing_detection=sum(INCIDENT_BUCKETS["missing_detection"](i) for i in incidents),
     )
 
 
@@ -199,12 +199,3 @@ def period_label(start: date, interval: Interval) -> str:
     if interval is Interval.WEEK:
         return f"{start.day} {start:%b}"
     return f"{start:%b %y}"
-
-
-def _in_bucket(incident: IncidentRollup, status: str) -> bool:
-    """The review packet's incident buckets (`service.review.packet`)."""
-    if status == "all_closed":
-        return incident.all_closed
-    if status == "none_closed":
-        return incident.none_closed
-    return "detection" in incident.missing_types
