@@ -41,10 +41,12 @@ from service.config import (
 from service.db import make_engine, make_session_factory
 from service.metrics import params as metric_params
 from service.metrics.items import ItemView, item_scope, list_item_views
+from service.metrics.params import MetricFilters
 from service.metrics.query import ITEM_PARAMS, BadParameter, build_item_query
 from service.metrics.summary import Summary, summary
 from service.migrate import current_revision, upgrade
 from service.progress import sync_progress
+from service.store.item_queries import ItemScope
 from service.sync.runner import (
     DEFAULT_LEASE_TTL,
     ProgressCallback,
@@ -218,8 +220,7 @@ def metrics(
     now = SystemClock().now()
     raw = {"owner": owner, "source": source, "incident": incident, "type": type}
     with _checked_options():
-        filters = metric_params.parse_filters(raw, scope.sources)
-        instant = metric_params.parse_as_of(as_of, now)
+        filters, instant = _selection(raw, as_of, scope, now)
         window = metric_params.parse_window(start, to, instant)
     with _database(settings) as engine, make_session_factory(engine)() as session:
         found = summary(session, scope, filters, instant, window, now=now)
@@ -311,8 +312,7 @@ def review(
     now = SystemClock().now()
     raw = {"owner": owner, "source": source, "incident": incident, "type": type}
     with _checked_options():
-        filters = metric_params.parse_filters(raw, scope.sources)
-        instant = metric_params.parse_as_of(as_of, now)
+        filters, instant = _selection(raw, as_of, scope, now)
         start = parse_since(since, instant)
     with _database(settings) as engine, make_session_factory(engine)() as session:
         found = packet(session, scope, filters, instant, start, now=now)
@@ -650,6 +650,14 @@ def _console() -> Console:
     """Standard output; when it is not a terminal (CI logs, pipes), wide enough not to wrap."""
     console = Console()
     return console if console.is_terminal else Console(width=max(console.width, PIPE_WIDTH))
+
+
+def _selection(
+    raw: Mapping[str, str | None], as_of: str | None, scope: ItemScope, now: datetime
+) -> tuple[MetricFilters, datetime]:
+    """The filter options and `--as-of`, parsed as the API parses its parameters."""
+    filters = metric_params.parse_filters(raw, scope.sources)
+    return filters, metric_params.parse_as_of(as_of, now)
 
 
 @contextmanager
